@@ -1,0 +1,287 @@
+//! Per-vessel zone state: enter and exit with hysteresis, approach warnings, stale fixes.
+
+use std::collections::HashMap;
+
+use geo::HaversineMeasure;
+use haidang_types::{LatLon, METERS_PER_NAUTICAL_MILE, Meters};
+
+use crate::{Boundaries, Nearest, ZoneId, ZoneIndex};
+
+/// How the tracker decides that a vessel entered, left or is approaching a zone.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrackerConfig {
+    /// Consecutive clear fixes on the other side of a boundary before the state flips
+    /// (1 flips at the first clear fix).
+    pub fixes_to_change: u32,
+    /// A fix closer than this to a zone's boundary is not clear: it neither flips the
+    /// state nor confirms it.
+    pub margin: Meters,
+    /// Distances to the boundary of an alerting zone at which to warn a vessel moving
+    /// toward it, in any order.
+    pub approach: Vec<Meters>,
+}
+
+impl TrackerConfig {
+    /// The settings Haidang ships with: 3 fixes, 500 m, warnings at 10, 5 and 2 nm.
+    pub fn recommended() -> TrackerConfig {
+        TrackerConfig {
+            fixes_to_change: 3,
+            margin: Meters(500.0),
+            approach: [10.0, 5.0, 2.0]
+                .map(|nm| Meters(nm * METERS_PER_NAUTICAL_MILE))
+                .to_vec(),
+        }
+    }
+}
+
+/// What happened to a vessel and a zone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventKind {
+    /// The vessel is now inside the zone (or was first seen inside it).
+    Enter,
+    /// The vessel is now outside the zone.
+    Exit,
+    /// The vessel moved to within one of the approach distances of an alerting zone.
+    Approach,
+}
+
+impl EventKind {
+    /// The name used in JSON: `enter`, `exit`, `approach`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Enter => "enter",
+            EventKind::Exit => "exit",
+            EventKind::Approach => "approach",
+        }
+    }
+}
+
+/// An event for one vessel and one zone.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Event {
+    /// What happened.
+    pub kind: EventKind,
+    /// The zone.
+    pub zone: ZoneId,
+    /// The distance from the fix to the zone's boundary (great circle), when it is within
+    /// the tracker's search radius (the largest approach distance or the margin).
+    pub distance: Option<Meters>,
+}
+
+/// What the tracker did with a fix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Update {
+    /// The fix was applied.
+    Applied,
+    /// The fix is older than the vessel's latest and was ignored: a late fix never flips
+    /// the state.
+    Stale,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+struct ZoneState {
+    inside: bool,
+    /// Consecutive clear fixes on the other side.
+    streak: u32,
+    /// How many approach distances have been warned about (0 = none).
+    warned: usize,
+    last_distance: Option<f64>,
+}
+
+#[derive(Debug)]
+struct Vessel {
+    last_time: i64,
+    zones: Vec<(ZoneId, ZoneState)>,
+}
+
+/// Per-vessel zone state. Pure: time is passed in, nothing is read or written.
+#[derive(Debug)]
+pub struct Tracker {
+    config: TrackerConfig,
+    /// Approach distances in metres, largest first.
+    approach: Vec<f64>,
+    radius: f64,
+    vessels: HashMap<String, Vessel>,
+    inside: Vec<ZoneId>,
+    near: Vec<Nearest>,
+}
+
+impl Tracker {
+    /// A tracker with no vessels.
+    pub fn new(config: TrackerConfig) -> Tracker {
+        let mut approach: Vec<f64> = config
+            .approach
+            .iter()
+            .map(|m| m.0)
+            .filter(|m| m.is_finite() && *m > 0.0)
+            .collect();
+        approach.sort_by(|a, b| b.total_cmp(a));
+        approach.dedup();
+        let radius = approach
+            .first()
+            .copied()
+            .unwrap_or(0.0)
+            .max(config.margin.0)
+            .max(1.0);
+        Tracker {
+            config,
+            approach,
+            radius,
+            vessels: HashMap::new(),
+            inside: Vec::new(),
+            near: Vec::new(),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &TrackerConfig {
+        &self.config
+    }
+
+    /// Number of vessels seen.
+    pub fn vessels(&self) -> usize {
+        self.vessels.len()
+    }
+
+    /// Applies a fix of `vessel` at `time` (any monotonic clock, e.g. Unix milliseconds)
+    /// and appends the resulting events to `events`.
+    ///
+    /// - A vessel's first fix reports `Enter` for every zone it is in, at once.
+    /// - After that, the state for a zone flips after `fixes_to_change` consecutive fixes
+    ///   that are on the other side and at least `margin` from the zone's boundary; fixes
+    ///   within the margin leave the count as it is.
+    /// - `Approach` is raised for an alerting zone the vessel is outside of when a fix
+    ///   closer to the boundary than the previous one passes an approach distance not yet
+    ///   warned about; the warning re-arms when the vessel moves back beyond that distance
+    ///   plus the margin.
+    /// - A fix older than the vessel's latest is ignored ([`Update::Stale`]); one with the
+    ///   same time is applied.
+    ///
+    /// Distances are great-circle distances on the sphere of `earth` (normally
+    /// `&geo::Haversine`). `index` and `earth` must be the same for every call (a logic
+    /// error otherwise).
+    pub fn update(
+        &mut self,
+        index: &ZoneIndex,
+        earth: &HaversineMeasure,
+        vessel: &str,
+        time: i64,
+        p: LatLon,
+        events: &mut Vec<Event>,
+    ) -> Update {
+        index.zones_at(p, &mut self.inside);
+        index.nearest_boundaries(
+            earth,
+            p,
+            Meters(self.radius),
+            Boundaries::All,
+            &mut self.near,
+        );
+        let distance = |near: &[Nearest], zone: ZoneId| {
+            near.iter().find(|n| n.zone == zone).map(|n| n.distance.0)
+        };
+        let Some(state) = self.vessels.get_mut(vessel) else {
+            let mut zones = Vec::new();
+            for &zone in &self.inside {
+                let d = distance(&self.near, zone);
+                events.push(Event {
+                    kind: EventKind::Enter,
+                    zone,
+                    distance: d.map(Meters),
+                });
+                zones.push((
+                    zone,
+                    ZoneState {
+                        inside: true,
+                        last_distance: d,
+                        ..ZoneState::default()
+                    },
+                ));
+            }
+            for n in &self.near {
+                if !self.inside.contains(&n.zone) {
+                    zones.push((
+                        n.zone,
+                        ZoneState {
+                            last_distance: Some(n.distance.0),
+                            ..ZoneState::default()
+                        },
+                    ));
+                }
+            }
+            self.vessels.insert(
+                vessel.to_owned(),
+                Vessel {
+                    last_time: time,
+                    zones,
+                },
+            );
+            return Update::Applied;
+        };
+        if time < state.last_time {
+            return Update::Stale;
+        }
+        state.last_time = time;
+        for &zone in self.inside.iter().chain(self.near.iter().map(|n| &n.zone)) {
+            if !state.zones.iter().any(|(z, _)| *z == zone) {
+                state.zones.push((zone, ZoneState::default()));
+            }
+        }
+        let margin = self.config.margin.0;
+        let needed = self.config.fixes_to_change.max(1);
+        for (zone, st) in &mut state.zones {
+            let zone = *zone;
+            let inside_now = self.inside.contains(&zone);
+            let d = distance(&self.near, zone);
+            let clear = d.is_none_or(|d| d >= margin);
+            if clear {
+                if inside_now != st.inside {
+                    st.streak += 1;
+                    if st.streak >= needed {
+                        st.inside = inside_now;
+                        st.streak = 0;
+                        let kind = if inside_now {
+                            EventKind::Enter
+                        } else {
+                            EventKind::Exit
+                        };
+                        events.push(Event {
+                            kind,
+                            zone,
+                            distance: d.map(Meters),
+                        });
+                        // Leaving a zone is not approaching it.
+                        st.warned =
+                            d.map_or(0, |d| self.approach.iter().filter(|&&a| d <= a).count());
+                    }
+                } else {
+                    st.streak = 0;
+                }
+            }
+            if index.zone(zone).class().is_alerting() && !st.inside && !inside_now {
+                if let Some(d) = d {
+                    let level = self.approach.iter().filter(|&&a| d <= a).count();
+                    let toward = st.last_distance.is_some_and(|prev| d < prev);
+                    if level > st.warned && toward {
+                        events.push(Event {
+                            kind: EventKind::Approach,
+                            zone,
+                            distance: Some(Meters(d)),
+                        });
+                        st.warned = level;
+                    }
+                    // Re-arm the warnings the vessel has moved clearly back out of.
+                    let rearmed = self.approach.iter().filter(|&&a| d - margin <= a).count();
+                    st.warned = st.warned.min(rearmed);
+                } else {
+                    st.warned = 0;
+                }
+            }
+            st.last_distance = d;
+        }
+        state
+            .zones
+            .retain(|(_, st)| st.inside || st.streak > 0 || st.last_distance.is_some());
+        Update::Applied
+    }
+}
