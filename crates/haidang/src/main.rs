@@ -1,0 +1,64 @@
+//! `haidang`: the one binary. It parses the command line and hands each subcommand to its
+//! module; nothing depends on this crate.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod decode;
+mod json;
+
+/// Haidang watches Viet Nam's fishing fleet at sea.
+#[derive(Debug, Parser)]
+#[command(name = "haidang", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Decode AIS and GNSS NMEA sentences to JSON Lines, one object per message.
+    Decode(decode::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Decode(args) => decode::run(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            // Broken pipes (`haidang decode | head`) end the run quietly.
+            if is_broken_pipe(&error) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("haidang: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// An input path where `-` means standard input.
+pub(crate) fn open_input(path: Option<&PathBuf>) -> anyhow::Result<Box<dyn std::io::Read>> {
+    use anyhow::Context as _;
+    match path {
+        None => Ok(Box::new(std::io::stdin().lock())),
+        Some(p) if p.as_os_str() == "-" => Ok(Box::new(std::io::stdin().lock())),
+        Some(p) => {
+            let file =
+                std::fs::File::open(p).with_context(|| format!("cannot open {}", p.display()))?;
+            Ok(Box::new(file))
+        }
+    }
+}
