@@ -146,12 +146,14 @@ impl Tracker {
     /// Applies a fix of `vessel` at `time` (any monotonic clock, e.g. Unix milliseconds)
     /// and appends the resulting events to `events`.
     ///
-    /// - A vessel's first fix reports `Enter` for every zone it is in, at once.
+    /// - A vessel's first fix reports `Enter` for every zone it is in, and `Approach` for
+    ///   every alerting zone it is within an approach distance of, at once.
     /// - After that, the state for a zone flips after `fixes_to_change` consecutive fixes
     ///   that are on the other side and at least `margin` from the zone's boundary; fixes
     ///   within the margin leave the count as it is.
     /// - `Approach` is raised for an alerting zone the vessel is outside of when a fix
-    ///   closer to the boundary than the previous one passes an approach distance not yet
+    ///   closer to the boundary than the previous one (or the first one within the search
+    ///   radius) passes an approach distance not yet
     ///   warned about; the warning re-arms when the vessel moves back beyond that distance
     ///   plus the margin.
     /// - A fix older than the vessel's latest is ignored ([`Update::Stale`]); one with the
@@ -199,15 +201,28 @@ impl Tracker {
                 ));
             }
             for n in &self.near {
-                if !self.inside.contains(&n.zone) {
-                    zones.push((
-                        n.zone,
-                        ZoneState {
-                            last_distance: Some(n.distance.0),
-                            ..ZoneState::default()
-                        },
-                    ));
+                if self.inside.contains(&n.zone) {
+                    continue;
                 }
+                // First seen within an approach distance: warned at once, as a vessel
+                // first seen inside is reported inside.
+                let mut warned = 0;
+                if index.zone(n.zone).class().is_alerting() {
+                    warned = self.approach.iter().filter(|&&a| n.distance.0 <= a).count();
+                    if warned > 0 {
+                        events.push(Event {
+                            kind: EventKind::Approach,
+                            zone: n.zone,
+                            distance: Some(n.distance),
+                        });
+                    }
+                }
+                let st = ZoneState {
+                    last_distance: Some(n.distance.0),
+                    warned,
+                    ..ZoneState::default()
+                };
+                zones.push((n.zone, st));
             }
             self.vessels.insert(
                 vessel.to_owned(),
@@ -261,7 +276,8 @@ impl Tracker {
             if index.zone(zone).class().is_alerting() && !st.inside && !inside_now {
                 if let Some(d) = d {
                     let level = self.approach.iter().filter(|&&a| d <= a).count();
-                    let toward = st.last_distance.is_some_and(|prev| d < prev);
+                    // Coming from beyond the search radius is coming toward the line.
+                    let toward = st.last_distance.is_none_or(|prev| d < prev);
                     if level > st.warned && toward {
                         events.push(Event {
                             kind: EventKind::Approach,
@@ -283,5 +299,115 @@ impl Tracker {
             .zones
             .retain(|(_, st)| st.inside || st.streak > 0 || st.last_distance.is_some());
         Update::Applied
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use geo::Haversine;
+
+    use super::*;
+
+    const ZONES: &str = r#"{"type":"FeatureCollection","features":[
+        {"type":"Feature","properties":{"id":"idn","class":"foreign","country":"IDN"},"geometry":{"type":"Polygon","coordinates":[[[1,0],[2,0],[2,1],[1,1],[1,0]]]}},
+        {"type":"Feature","properties":{"id":"home","class":"vn_eez","country":"VNM"},"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1],[0,0]]]}}]}"#;
+
+    /// Runs `track` (time, lon, lat) for one vessel and renders the events, one per line, as
+    /// `time event zone distance-in-nm`; stale fixes render as `time stale`.
+    fn check(track: &[(i64, f64, f64)], expect: &str) {
+        let index = ZoneIndex::from_geojson(ZONES).unwrap();
+        let mut tracker = Tracker::new(TrackerConfig::recommended());
+        let mut got = Vec::new();
+        for &(t, lon, lat) in track {
+            let mut events = Vec::new();
+            let p = LatLon::new(lon, lat).unwrap();
+            if tracker.update(&index, &Haversine, "v", t, p, &mut events) == Update::Stale {
+                got.push(format!("{t} stale"));
+            }
+            for e in events {
+                let d = e.distance.map_or("-".to_owned(), |d| {
+                    format!("{:.1}", d.0 / METERS_PER_NAUTICAL_MILE)
+                });
+                got.push(format!(
+                    "{t} {} {} {d}",
+                    e.kind.as_str(),
+                    index.zone(e.zone).id()
+                ));
+            }
+        }
+        assert_eq!(got.join("\n"), expect);
+    }
+
+    #[test]
+    fn first_seen_inside_is_reported_inside() {
+        check(&[(0, 1.5, 0.5), (1, 1.5, 0.51)], "0 enter idn -");
+        check(&[(0, 1.0, 0.5)], "0 enter idn 0.0\n0 enter home 0.0");
+    }
+
+    #[test]
+    fn flapping_along_a_line_raises_nothing() {
+        // 0.001 degree is 111 m, inside the 500 m margin, on either side of the line: one
+        // approach warning when first seen, no enter or exit.
+        let mut track: Vec<(i64, f64, f64)> = (0..20)
+            .map(|i| {
+                (
+                    i,
+                    if i % 2 == 0 { 0.999 } else { 1.001 },
+                    0.5 + i as f64 * 0.001,
+                )
+            })
+            .collect();
+        check(&track, "0 enter home 0.1\n0 approach idn 0.1");
+        // Then three clear fixes inside: one enter, one exit.
+        track.extend([(20, 1.01, 0.6), (21, 1.02, 0.6), (22, 1.03, 0.6)]);
+        check(
+            &track,
+            "0 enter home 0.1\n0 approach idn 0.1\n22 exit home 1.8\n22 enter idn 1.8",
+        );
+    }
+
+    #[test]
+    fn out_of_order_fixes_never_flip() {
+        check(
+            &[
+                (10, 1.5, 0.5),
+                (5, 0.5, 0.5),
+                (6, 0.5, 0.5),
+                (7, 0.5, 0.5),
+                (10, 1.5, 0.5),
+            ],
+            "10 enter idn -\n5 stale\n6 stale\n7 stale",
+        );
+    }
+
+    #[test]
+    fn approach_warnings_then_entry() {
+        check(
+            &[
+                (0, 0.80, 0.5),
+                (1, 0.85, 0.5),
+                (2, 0.90, 0.5),
+                (3, 0.93, 0.5),
+                (4, 0.97, 0.5),
+                (5, 1.05, 0.5),
+                (6, 1.10, 0.5),
+                (7, 1.15, 0.5),
+            ],
+            "0 enter home -\n1 approach idn 9.0\n3 approach idn 4.2\n4 approach idn 1.8\n7 exit home 9.0\n7 enter idn 9.0",
+        );
+    }
+
+    #[test]
+    fn running_parallel_to_a_line() {
+        // 3 nm outside, then 0.2 nm outside (within the margin), steaming north: a warning
+        // when first seen and one when the boat closes in, nothing while it runs along.
+        let mut track: Vec<(i64, f64, f64)> =
+            (0..10).map(|i| (i, 0.95, 0.1 + 0.05 * i as f64)).collect();
+        check(&track, "0 enter home 3.0\n0 approach idn 3.0");
+        track.extend((10..20).map(|i| (i, 0.9967, 0.1 + 0.05 * (i - 10) as f64)));
+        check(
+            &track,
+            "0 enter home 3.0\n0 approach idn 3.0\n10 approach idn 0.2",
+        );
     }
 }
