@@ -57,6 +57,17 @@ impl Pending {
     }
 }
 
+/// One sentence of a multi-sentence message.
+pub(crate) struct Fragment<'a> {
+    pub(crate) key: Key,
+    /// Its number, from 1 to `key.count`.
+    pub(crate) num: u8,
+    pub(crate) payload: &'a [u8],
+    pub(crate) fill: u8,
+    /// The raw line, kept for the message's `sentences` or for a rejection.
+    pub(crate) line: &'a [u8],
+}
+
 /// What a fragment did.
 pub(crate) enum Step {
     /// Stored; the message needs more fragments.
@@ -90,17 +101,20 @@ impl Assembler {
         &self.completed
     }
 
-    /// Adds fragment `num` of `key.count`. Fragments that this breaks are handed to `reject`.
+    /// Adds a fragment. Fragments that this breaks are handed to `reject`.
     pub(crate) fn push(
         &mut self,
-        key: Key,
-        num: u8,
-        payload: &[u8],
-        fill: u8,
-        line: &[u8],
+        fragment: Fragment<'_>,
         now_ms: u64,
         reject: &mut dyn FnMut(Reason, crate::Sentences<'_>),
     ) -> Result<Step, Reason> {
+        let Fragment {
+            key,
+            num,
+            payload,
+            fill,
+            line,
+        } = fragment;
         self.expire(now_ms, reject);
         let found = self.pending.iter().position(|p| p.key == Some(key));
         if num == 1 {

@@ -2,7 +2,7 @@
 //! caller passes the time, so expiry is deterministic and testable.
 
 use crate::ais::{self, AisMessage};
-use crate::assembler::{Assembler, Key, Step};
+use crate::assembler::{Assembler, Fragment, Key, Step};
 use crate::bits::Bits;
 use crate::error::{Reason, RejectCounts};
 use crate::gnss::{GnssFix, GnssParser};
@@ -159,15 +159,10 @@ impl Decoder {
         let mut frame = &line[start..];
         // A junk prefix is skipped; a prefix holding a sentence start was handled above.
         let junk = start as u64;
-        loop {
-            match next_start(frame) {
-                Some(cut) => {
-                    // A new sentence began before this one ended: the first is cut short.
-                    self.reject(Reason::TruncatedLine, Sentences::one(&frame[..cut]), out);
-                    frame = &frame[cut..];
-                }
-                None => break,
-            }
+        while let Some(cut) = next_start(frame) {
+            // A new sentence began before this one ended: the first is cut short.
+            self.reject(Reason::TruncatedLine, Sentences::one(&frame[..cut]), out);
+            frame = &frame[cut..];
         }
         if junk > 0 {
             self.stats.junk_bytes += junk;
@@ -264,21 +259,20 @@ impl Decoder {
                     group: parsed.tag_block.and_then(|t| t.group()).map(|g| g.id),
                 };
                 let stats = &mut self.stats;
-                let step = self.assembler.push(
+                let fragment = Fragment {
                     key,
-                    vdm.num,
-                    vdm.payload,
-                    vdm.fill,
-                    frame,
-                    now_ms,
-                    &mut |reason, s| {
-                        stats.rejected.add(reason);
-                        out(Event::Rejected(Rejected {
-                            reason,
-                            sentences: s,
-                        }));
-                    },
-                );
+                    num: vdm.num,
+                    payload: vdm.payload,
+                    fill: vdm.fill,
+                    line: frame,
+                };
+                let step = self.assembler.push(fragment, now_ms, &mut |reason, s| {
+                    stats.rejected.add(reason);
+                    out(Event::Rejected(Rejected {
+                        reason,
+                        sentences: s,
+                    }));
+                });
                 match step {
                     Ok(Step::Stored) => {}
                     Ok(Step::Complete) => {

@@ -118,7 +118,10 @@ fn parse_group(value: &str) -> Option<Group> {
 mod tests {
     use super::*;
 
-    fn check(block: &str, expect: Result<(Option<&str>, Option<i64>, Option<Group>), Reason>) {
+    /// Source, time and group of a parsed tag block.
+    type Parsed<'a> = (Option<&'a str>, Option<i64>, Option<Group>);
+
+    fn check(block: &str, expect: Result<Parsed<'_>, Reason>) {
         let got = TagBlock::parse(block).map(|t| (t.source(), t.time_ms(), t.group()));
         assert_eq!(got, expect, "{block}");
     }
