@@ -283,20 +283,34 @@ impl ZoneIndex {
             Boundaries::All => &self.all_edges,
         };
         let q = sphere::unit(p.lon(), p.lat());
-        let radius = (within.0 / earth.radius()).clamp(0.0, std::f64::consts::PI);
-        let limit = sphere::chord2(radius);
-        for (edge, d2) in tree.nearest_neighbor_iter_with_distance_2(&q) {
-            if d2 > limit {
-                break;
+        let angle_limit = (within.0 / earth.radius()).clamp(0.0, std::f64::consts::PI);
+        let chord = sphere::chord2(angle_limit).sqrt();
+        // A box query, not a nearest-neighbour walk: most positions have no boundary within
+        // the radius, and then no edge is visited at all.
+        let envelope = AABB::from_corners(
+            [q[0] - chord, q[1] - chord, q[2] - chord],
+            [q[0] + chord, q[1] + chord, q[2] + chord],
+        );
+        for edge in tree.locate_in_envelope_intersecting(&envelope) {
+            let angle = sphere::angle_to_arc(q, edge.a, edge.b);
+            if angle > angle_limit {
+                continue;
             }
-            if out.iter().all(|n| n.zone.0 != edge.zone) {
-                let angle = sphere::angle_to_arc(q, edge.a, edge.b);
-                out.push(Nearest {
+            let distance = angle * earth.radius();
+            match out.iter_mut().find(|n| n.zone.0 == edge.zone) {
+                Some(n) => n.distance.0 = n.distance.0.min(distance),
+                None => out.push(Nearest {
                     zone: ZoneId(edge.zone),
-                    distance: Meters(angle * earth.radius()),
-                });
+                    distance: Meters(distance),
+                }),
             }
         }
+        out.sort_by(|a, b| {
+            a.distance
+                .0
+                .total_cmp(&b.distance.0)
+                .then(a.zone.cmp(&b.zone))
+        });
     }
 
     /// Sizes of the index.
@@ -546,7 +560,7 @@ mod tests {
                         // Some vertices on a coarse grid, so edges are axis-parallel or collinear.
                         let (x, y) = (cx + rr * a.cos(), cy + rr * a.sin());
                         if k % 3 == 0 {
-                            format!("[{:.1},{:.1}]", x, y)
+                            format!("[{x:.1},{y:.1}]")
                         } else {
                             format!("[{x},{y}]")
                         }
