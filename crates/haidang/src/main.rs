@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod decode;
+mod geofence;
 mod json;
 
 /// Haidang watches Viet Nam's fishing fleet at sea.
@@ -21,12 +22,16 @@ struct Cli {
 enum Command {
     /// Decode AIS and GNSS NMEA sentences to JSON Lines, one object per message.
     Decode(decode::Args),
+    /// Zone events (enter, exit, approach) for fixes read as JSON Lines; with
+    /// --classify, the zones and nearby boundary distances of each fix.
+    Geofence(geofence::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Decode(args) => decode::run(&args),
+        Command::Geofence(args) => geofence::run(&args),
     };
     match result {
         Ok(code) => code,
