@@ -153,15 +153,12 @@ fn split_at_antimeridian(rings: Rings) -> Vec<Rings> {
             out
         })
         .collect();
-    let (lo, hi) = unwrapped
+    let hi = unwrapped
         .iter()
         .flatten()
-        .fold((f64::MAX, f64::MIN), |(lo, hi), p| {
-            (lo.min(p.0), hi.max(p.0))
-        });
+        .fold(f64::MIN, |hi, p| hi.max(p.0));
     // The cut is at +180 when the rings were unwrapped eastward, else at -180.
     let cut = if hi > 180.0 { 180.0 } else { -180.0 };
-    let _ = lo;
     let mut parts = Vec::new();
     for keep_west in [true, false] {
         let shift = if keep_west == (cut > 0.0) {
