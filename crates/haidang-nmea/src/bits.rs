@@ -48,11 +48,20 @@ impl std::fmt::Debug for Bits {
 }
 
 impl Bits {
-    /// De-armours `chars`, dropping `fill` bits from the end.
+    /// An empty payload, to be filled by [`Bits::load`].
+    pub(crate) fn new() -> Self {
+        Bits {
+            bytes: [0; BUF_BYTES],
+            len: 0,
+        }
+    }
+
+    /// De-armours `chars` into `self`, dropping `fill` bits from the end.
     ///
     /// Rejects characters outside the six-bit alphabet, fill bits above 5 and payloads over
-    /// [`MAX_PAYLOAD_CHARS`].
-    pub(crate) fn from_armored(chars: &[u8], fill: u8) -> Result<Self, Reason> {
+    /// [`MAX_PAYLOAD_CHARS`]. The buffer is reused: only the bytes a read can reach are
+    /// written, so loading a short message costs what the message costs.
+    pub(crate) fn load(&mut self, chars: &[u8], fill: u8) -> Result<(), Reason> {
         if chars.is_empty() {
             return Err(Reason::EmptyPayload);
         }
@@ -62,40 +71,60 @@ impl Bits {
         if fill > 5 {
             return Err(Reason::InvalidFillBits);
         }
-        let mut bits = Bits {
-            bytes: [0; BUF_BYTES],
-            len: chars.len() * 6 - usize::from(fill),
-        };
-        // Four characters make three bytes; the tail is packed through the same accumulator.
+        // Invalid characters map to 0xFF; OR-ing every value and testing once keeps the
+        // loop free of branches.
+        let mut seen = 0_u8;
         let mut out = 0;
-        let mut quads = chars.chunks_exact(4);
+        // Eight characters make six bytes, written as one eight-byte store that the next
+        // group overwrites; the buffer's spare bytes leave room for the last one.
+        let mut groups = chars.chunks_exact(8);
+        for group in &mut groups {
+            let mut acc = 0_u64;
+            for &c in group {
+                let v = SIXBIT[c as usize];
+                seen |= v;
+                acc = (acc << 6) | u64::from(v);
+            }
+            self.bytes[out..out + 8].copy_from_slice(&(acc << 16).to_be_bytes());
+            out += 6;
+        }
+        let mut quads = groups.remainder().chunks_exact(4);
         for quad in &mut quads {
             let mut acc = 0_u32;
             for &c in quad {
                 let v = SIXBIT[c as usize];
-                if v == 0xFF {
-                    return Err(Reason::InvalidPayloadChar);
-                }
+                seen |= v;
                 acc = (acc << 6) | u32::from(v);
             }
-            bits.bytes[out..out + 3].copy_from_slice(&acc.to_be_bytes()[1..]);
+            self.bytes[out..out + 3].copy_from_slice(&acc.to_be_bytes()[1..]);
             out += 3;
         }
         let mut acc = 0_u32;
         let mut nbits = 0;
         for &c in quads.remainder() {
             let v = SIXBIT[c as usize];
-            if v == 0xFF {
-                return Err(Reason::InvalidPayloadChar);
-            }
-            acc = (acc << 6) | u32::from(v);
+            seen |= v;
+            acc = (acc << 6) | u32::from(v & 0x3F);
             nbits += 6;
         }
-        if nbits > 0 {
-            // Left-align the remaining 6, 12 or 18 bits in a 24-bit group.
-            acc <<= 24 - nbits;
-            bits.bytes[out..out + 3].copy_from_slice(&acc.to_be_bytes()[1..]);
+        // Left-align the remaining 0, 6, 12 or 18 bits in a 24-bit group; then clear the
+        // bytes that a field read past the end may load.
+        acc <<= 24 - nbits;
+        self.bytes[out..out + 3].copy_from_slice(&acc.to_be_bytes()[1..]);
+        let tail = out + if nbits > 0 { 3 } else { 0 };
+        self.bytes[tail..tail + 8].fill(0);
+        if seen > 0x3F {
+            return Err(Reason::InvalidPayloadChar);
         }
+        self.len = chars.len() * 6 - usize::from(fill);
+        Ok(())
+    }
+
+    /// De-armours `chars` into a new buffer; see [`Bits::load`].
+    #[cfg(test)]
+    pub(crate) fn from_armored(chars: &[u8], fill: u8) -> Result<Self, Reason> {
+        let mut bits = Self::new();
+        bits.load(chars, fill)?;
         Ok(bits)
     }
 

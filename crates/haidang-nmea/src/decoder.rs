@@ -111,6 +111,8 @@ pub struct DecodeStats {
 /// ```
 #[derive(Debug)]
 pub struct Decoder {
+    /// The payload being decoded, reused from message to message.
+    bits: Box<Bits>,
     assembler: Assembler,
     gnss: GnssParser,
     stats: DecodeStats,
@@ -120,6 +122,7 @@ impl Decoder {
     /// A decoder with the given limits.
     pub fn new(config: DecoderConfig) -> Self {
         Self {
+            bits: Box::new(Bits::new()),
             assembler: Assembler::new(config.max_pending_messages, config.fragment_max_age_ms),
             gnss: GnssParser::new(),
             stats: DecodeStats::default(),
@@ -156,18 +159,23 @@ impl Decoder {
             self.reject(Reason::Garbage, Sentences::one(line), out);
             return;
         };
+        // A junk prefix is skipped.
+        self.stats.junk_bytes += start as u64;
         let mut frame = &line[start..];
-        // A junk prefix is skipped; a prefix holding a sentence start was handled above.
-        let junk = start as u64;
-        while let Some(cut) = next_start(frame) {
-            // A new sentence began before this one ended: the first is cut short.
-            self.reject(Reason::TruncatedLine, Sentences::one(&frame[..cut]), out);
-            frame = &frame[cut..];
+        let mut scanned = scan(frame);
+        if scanned.another_start {
+            while let Some(cut) = next_start(frame) {
+                // A new sentence began before this one ended: the first is cut short.
+                self.reject(Reason::TruncatedLine, Sentences::one(&frame[..cut]), out);
+                frame = &frame[cut..];
+            }
+            scanned = scan(frame);
         }
-        if junk > 0 {
-            self.stats.junk_bytes += junk;
+        if !scanned.printable {
+            self.reject(Reason::BadChar, Sentences::one(frame), out);
+            return;
         }
-        self.feed_frame(frame, source, now_ms, out);
+        self.feed_frame(frame, scanned.xor, source, now_ms, out);
     }
 
     /// Decodes what a [`LineFramer`](crate::LineFramer) produced. An overlong line, already
@@ -214,22 +222,21 @@ impl Decoder {
     fn feed_frame(
         &mut self,
         frame: &[u8],
+        frame_xor: u8,
         source: u32,
         now_ms: u64,
         out: &mut dyn FnMut(Event<'_>),
     ) {
-        if !frame.iter().all(|&b| (0x20..0x7F).contains(&b)) {
-            self.reject(Reason::BadChar, Sentences::one(frame), out);
-            return;
-        }
-        let parsed = match sentence::parse(frame) {
+        let parsed = match sentence::parse(frame, frame_xor) {
             Ok(parsed) => parsed,
             Err(reason) => return self.reject(reason, Sentences::one(frame), out),
         };
         match parsed.body {
             Body::Vdm(vdm) if vdm.count == 1 => {
-                let decoded =
-                    Bits::from_armored(vdm.payload, vdm.fill).and_then(|bits| ais::decode(&bits));
+                let decoded = self
+                    .bits
+                    .load(vdm.payload, vdm.fill)
+                    .and_then(|()| ais::decode(&self.bits));
                 match decoded {
                     Ok(message) => {
                         self.stats.ais_messages += 1;
@@ -308,8 +315,10 @@ impl Decoder {
         out: &mut dyn FnMut(Event<'_>),
     ) {
         let done = self.assembler.completed();
-        let result =
-            Bits::from_armored(&done.payload, done.fill).and_then(|bits| ais::decode(&bits));
+        let result = self
+            .bits
+            .load(&done.payload, done.fill)
+            .and_then(|()| ais::decode(&self.bits));
         let sentences = done.sentences();
         match result {
             Ok(message) => {
@@ -342,6 +351,55 @@ fn first_tag_block(line: &[u8]) -> Option<TagBlock<'_>> {
     let rest = line.strip_prefix(b"\\")?;
     let end = memchr::memchr(b'\\', rest)?;
     TagBlock::parse(std::str::from_utf8(&rest[..end]).ok()?).ok()
+}
+
+/// What one pass over a frame found.
+struct Scan {
+    /// Every byte is printable ASCII (0x20..=0x7E).
+    printable: bool,
+    /// A `!` or `$` may follow the first byte (a tag block's sentence, or an interrupted
+    /// sentence). False positives only send the frame down the slower, exact path.
+    another_start: bool,
+    /// XOR of all the frame's bytes, from which the checksum follows without another pass.
+    xor: u8,
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// Checks a frame eight bytes at a time (SWAR): the hot path of every line.
+fn scan(frame: &[u8]) -> Scan {
+    // High bit set in each byte of `v` that is zero (and possibly in bytes above one).
+    let zero_bytes = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
+    let mut bad = 0_u64;
+    let mut starts = 0_u64;
+    let mut xor = 0_u64;
+    let mut check = |x: u64, first: bool| {
+        // Some byte below 0x20, or at or above 0x7F.
+        bad |= (x.wrapping_sub(ONES * 0x20) & !x & HIGHS) | ((x | x.wrapping_add(ONES)) & HIGHS);
+        let s = zero_bytes(x ^ (ONES * u64::from(b'!'))) | zero_bytes(x ^ (ONES * u64::from(b'$')));
+        // The frame's own first byte does not count.
+        starts |= if first { s & !0x80 } else { s };
+        xor ^= x;
+    };
+    let mut words = frame.chunks_exact(8);
+    for (i, w) in (&mut words).enumerate() {
+        let mut word = [0_u8; 8];
+        word.copy_from_slice(w);
+        check(u64::from_le_bytes(word), i == 0);
+    }
+    let tail = words.remainder();
+    // The tail, padded with spaces: printable, not a sentence start.
+    let mut word = [b' '; 8];
+    word[..tail.len()].copy_from_slice(tail);
+    check(u64::from_le_bytes(word), frame.len() < 8);
+    let pad = if (8 - tail.len()) % 2 == 1 { b' ' } else { 0 };
+    let xor = xor.to_le_bytes().iter().fold(pad, |a, b| a ^ b);
+    Scan {
+        printable: bad == 0,
+        another_start: starts != 0,
+        xor,
+    }
 }
 
 /// Where a second sentence starts inside `frame`, if one does: a `!` or `$` after the

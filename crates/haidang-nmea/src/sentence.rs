@@ -36,11 +36,26 @@ pub(crate) struct Vdm<'a> {
 
 /// True if `hex` is exactly two hex digits (either case) equal to the XOR of `data`.
 pub(crate) fn checksum_matches(data: &[u8], hex: &[u8]) -> bool {
-    let [hi, lo] = hex else { return false };
-    let (Some(hi), Some(lo)) = (hex_digit(*hi), hex_digit(*lo)) else {
-        return false;
-    };
-    data.iter().fold(0, |acc, b| acc ^ b) == (hi << 4 | lo)
+    parse_hex(hex) == Some(xor(data))
+}
+
+/// The value of exactly two hex digits, either case.
+fn parse_hex(hex: &[u8]) -> Option<u8> {
+    let [hi, lo] = hex else { return None };
+    Some(hex_digit(*hi)? << 4 | hex_digit(*lo)?)
+}
+
+/// XOR of all bytes, eight at a time.
+fn xor(data: &[u8]) -> u8 {
+    let mut words = data.chunks_exact(8);
+    let mut acc = 0_u64;
+    for w in &mut words {
+        let mut word = [0_u8; 8];
+        word.copy_from_slice(w);
+        acc ^= u64::from_le_bytes(word);
+    }
+    let folded = acc.to_le_bytes().iter().fold(0, |a, b| a ^ b);
+    words.remainder().iter().fold(folded, |a, b| a ^ b)
 }
 
 fn hex_digit(c: u8) -> Option<u8> {
@@ -52,14 +67,22 @@ fn hex_digit(c: u8) -> Option<u8> {
     }
 }
 
-/// Parses a frame that starts with `!`, `$` or `\` and holds only printable ASCII.
-pub(crate) fn parse(frame: &[u8]) -> Result<Frame<'_>, Reason> {
+/// Parses a frame that starts with `!`, `$` or `\` and holds only printable ASCII;
+/// `frame_xor` is the XOR of all its bytes.
+pub(crate) fn parse(frame: &[u8], frame_xor: u8) -> Result<Frame<'_>, Reason> {
     let (tag_block, sentence) = split_tag_block(frame)?;
     match sentence.first() {
         Some(b'!' | b'$') => {}
         _ => return Err(Reason::Garbage),
     }
-    let Some(star) = memchr::memchr(b'*', sentence) else {
+    // The checksum is nearly always the last three characters.
+    let n = sentence.len();
+    let star = if n >= 3 && sentence[n - 3] == b'*' {
+        Some(n - 3)
+    } else {
+        memchr::memchr(b'*', sentence)
+    };
+    let Some(star) = star else {
         let fields = memchr::memchr_iter(b',', sentence).count() + 1;
         return Err(if fields < 7 {
             Reason::TruncatedLine
@@ -70,11 +93,21 @@ pub(crate) fn parse(frame: &[u8]) -> Result<Frame<'_>, Reason> {
     // Two hex digits, then the end or a trailer such as USCG's `,s28089,d-103,...`.
     let after = &sentence[star + 1..];
     let hex_len = after.iter().position(|&b| b == b',').unwrap_or(after.len());
-    if !checksum_matches(&sentence[1..star], &after[..hex_len]) {
+    // Without a tag block the checksummed part is the frame less its first byte and its
+    // tail from `*`: XOR those out of the frame's XOR rather than read it all again.
+    let sum = if sentence.len() == frame.len() {
+        frame_xor ^ sentence[0] ^ xor(&sentence[star..])
+    } else {
+        xor(&sentence[1..star])
+    };
+    if parse_hex(&after[..hex_len]) != Some(sum) {
         return Err(Reason::BadChecksum);
     }
     let content = &sentence[1..star];
-    let address_end = memchr::memchr(b',', content).unwrap_or(content.len());
+    let address_end = match content.get(5) {
+        Some(b',') => 5,
+        _ => memchr::memchr(b',', content).unwrap_or(content.len()),
+    };
     let address = &content[..address_end];
     let body = if sentence[0] == b'!' {
         match address {
@@ -121,12 +154,19 @@ fn split_tag_block(frame: &[u8]) -> Result<(Option<TagBlock<'_>>, &[u8]), Reason
 
 /// `content` is `ccVDM,count,num,seq,channel,payload,fill` (no `!`, no checksum).
 fn parse_vdm(talker: [u8; 2], own_ship: bool, content: &[u8]) -> Result<Vdm<'_>, Reason> {
-    let mut fields = content.split(|&b| b == b',');
-    let mut next = || fields.next().ok_or(Reason::Garbage);
-    let _address = next()?;
-    let (count, num, seq, channel, payload, fill) =
-        (next()?, next()?, next()?, next()?, next()?, next()?);
-    if fields.next().is_some() {
+    // The short fields are scanned by hand; the payload, the one long field, by memchr.
+    let mut fields = Fields {
+        rest: content.get(6..).ok_or(Reason::Garbage)?,
+    };
+    let (count, num, seq, channel) = (
+        fields.short()?,
+        fields.short()?,
+        fields.short()?,
+        fields.short()?,
+    );
+    let payload = fields.long()?;
+    let fill = fields.rest;
+    if memchr::memchr(b',', fill).is_some() {
         return Err(Reason::Garbage);
     }
     let count = match count {
@@ -167,12 +207,42 @@ fn parse_vdm(talker: [u8; 2], own_ship: bool, content: &[u8]) -> Result<Vdm<'_>,
     })
 }
 
+/// Comma-separated fields, taken one at a time; each taken field must end in a comma.
+struct Fields<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Fields<'a> {
+    /// A field of a few characters.
+    fn short(&mut self) -> Result<&'a [u8], Reason> {
+        let end = self
+            .rest
+            .iter()
+            .position(|&b| b == b',')
+            .ok_or(Reason::Garbage)?;
+        Ok(self.take(end))
+    }
+
+    /// A field that may be long.
+    fn long(&mut self) -> Result<&'a [u8], Reason> {
+        let end = memchr::memchr(b',', self.rest).ok_or(Reason::Garbage)?;
+        Ok(self.take(end))
+    }
+
+    fn take(&mut self, end: usize) -> &'a [u8] {
+        let (field, rest) = self.rest.split_at(end);
+        self.rest = &rest[1..];
+        field
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn check(line: &str, expect: Result<&str, Reason>) {
-        let got = parse(line.as_bytes()).map(|f| match f.body {
+        let xor = line.bytes().fold(0, |a, b| a ^ b);
+        let got = parse(line.as_bytes(), xor).map(|f| match f.body {
             Body::Vdm(v) => format!(
                 "vdm {}{} {}/{} seq={:?} ch={:?} fill={} own={} tag={}",
                 char::from(v.talker[0]),
