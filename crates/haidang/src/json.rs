@@ -28,25 +28,30 @@ impl JsonLine {
         &self.buf
     }
 
+    /// A member name: our names are plain identifiers, so they need no escaping.
     fn key(&mut self, name: &str) {
+        debug_assert!(!name.bytes().any(needs_escape));
         if self.needs_comma {
             self.buf.push(b',');
         }
         self.needs_comma = true;
-        self.string(name.as_bytes());
-        self.buf.push(b':');
+        self.buf.push(b'"');
+        self.buf.extend_from_slice(name.as_bytes());
+        self.buf.extend_from_slice(b"\":");
     }
 
     /// A JSON string from bytes: ASCII is escaped as JSON requires; other bytes (never
     /// valid in NMEA) are written as `\u00XX` so hostile input stays visible and inert.
-    fn string(&mut self, bytes: &[u8]) {
+    /// Runs that need no escaping, nearly everything, are copied whole.
+    fn string(&mut self, mut bytes: &[u8]) {
         const HEX: &[u8; 16] = b"0123456789abcdef";
         self.buf.push(b'"');
-        for &b in bytes {
+        while let Some(i) = bytes.iter().position(|&b| needs_escape(b)) {
+            self.buf.extend_from_slice(&bytes[..i]);
+            let b = bytes[i];
             match b {
                 b'"' => self.buf.extend_from_slice(b"\\\""),
                 b'\\' => self.buf.extend_from_slice(b"\\\\"),
-                0x20..=0x7E => self.buf.push(b),
                 _ => self.buf.extend_from_slice(&[
                     b'\\',
                     b'u',
@@ -56,7 +61,9 @@ impl JsonLine {
                     HEX[usize::from(b & 15)],
                 ]),
             }
+            bytes = &bytes[i + 1..];
         }
+        self.buf.extend_from_slice(bytes);
         self.buf.push(b'"');
     }
 
@@ -128,6 +135,11 @@ impl JsonLine {
         }
         self.end_nested(b']');
     }
+}
+
+/// True for the bytes a JSON string cannot hold as they are.
+fn needs_escape(b: u8) -> bool {
+    b == b'"' || b == b'\\' || !(0x20..0x7F).contains(&b)
 }
 
 impl FieldVisitor for JsonLine {
