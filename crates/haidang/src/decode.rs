@@ -61,6 +61,11 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         framer.push(&buf[..n], &mut |frame| {
             decoder.feed(frame, 0, now_ms, &mut |e| sink.on_event(&e))
         });
+        // A short read means the input is a live feed that has gone quiet: show what was
+        // decoded now rather than when the output buffer fills.
+        if n < buf.len() {
+            sink.flush_output();
+        }
         if sink.failed.is_some() {
             break;
         }
@@ -114,6 +119,14 @@ impl<W: Write, E: Write> Sink<W, E> {
         };
         if let Err(e) = result {
             self.failed = Some(e);
+        }
+    }
+
+    fn flush_output(&mut self) {
+        if self.failed.is_none() {
+            if let Err(e) = self.out.flush() {
+                self.failed = Some(e);
+            }
         }
     }
 

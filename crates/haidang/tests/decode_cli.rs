@@ -166,3 +166,33 @@ fn a_missing_file_is_a_clear_error() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_live_feed_is_decoded_as_it_arrives() {
+    // A feed that sends one sentence and then stays open: the message must come out
+    // before the input ends, not when an output buffer fills.
+    let mut child = haidang()
+        .args(["decode", "--quiet"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("haidang runs");
+    // Should the message never come, end the child so that the test fails, not hangs.
+    let pid = child.id().to_string();
+    std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_secs(20));
+        let _ = Command::new("kill").arg(&pid).status();
+    });
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin
+        .write_all(b"!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4A\r\n")
+        .expect("write");
+    stdin.flush().expect("flush");
+    let mut stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut line)
+        .expect("read a line while the feed is open");
+    assert!(line.contains("\"mmsi\":371798000"), "{line}");
+    drop(stdin);
+    assert!(child.wait().expect("exit").success());
+}
