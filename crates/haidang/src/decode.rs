@@ -123,10 +123,10 @@ impl<W: Write, E: Write> Sink<W, E> {
     }
 
     fn flush_output(&mut self) {
-        if self.failed.is_none() {
-            if let Err(e) = self.out.flush() {
-                self.failed = Some(e);
-            }
+        if self.failed.is_none()
+            && let Err(e) = self.out.flush()
+        {
+            self.failed = Some(e);
         }
     }
 
