@@ -10,7 +10,16 @@ use rstar::{AABB, PointDistance, RTree, RTreeObject};
 use crate::LoadError;
 use crate::grid::Grid;
 use crate::load::{self, Rings};
+use crate::near::{NearGrid, RawEdge};
 use crate::sphere::{self, Vec3};
+
+/// How far the alerting-boundary distance grid answers without the R-tree: 10 nautical
+/// miles (the largest default approach warning) on the mean-radius sphere. Larger radii
+/// go through the R-tree: the grid's size and build time grow with the square of this.
+const NEAR_GRID_REACH_METERS: f64 = 10.0 * 1852.0;
+
+/// The side of the distance grid's cells, in degrees (about 3.3 km).
+const NEAR_GRID_CELL_DEG: f64 = 0.03;
 
 /// A zone of a zone set.
 #[derive(Clone, Debug)]
@@ -42,7 +51,7 @@ impl Zone {
 
 /// A zone's position in its [`ZoneIndex`], in feature order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ZoneId(u32);
+pub struct ZoneId(pub(crate) u32);
 
 impl ZoneId {
     /// The position of the zone's feature in the FeatureCollection, from 0.
@@ -142,6 +151,9 @@ pub struct ZoneIndex {
     part_zone: Vec<u32>,
     grid: Grid,
     alerting_edges: RTree<Edge>,
+    /// The alerting edges again, in a grid that answers most distance queries at once;
+    /// `None` when the zone set reaches the antimeridian or the polar regions.
+    alerting_grid: Option<NearGrid>,
     all_edges: RTree<Edge>,
     n_edges: usize,
 }
@@ -178,6 +190,7 @@ impl ZoneIndex {
         }
         let grid = Grid::build(&parts);
         let mut alerting = Vec::new();
+        let mut alerting_raw: Vec<RawEdge> = Vec::new();
         let mut all = Vec::new();
         for (rings, &zone) in parts.iter().zip(&part_zone) {
             let is_alerting = zones[zone as usize].class.is_alerting();
@@ -190,6 +203,7 @@ impl ZoneIndex {
                     }
                     if is_alerting {
                         alerting.push(Edge::new(w[0], w[1], zone));
+                        alerting_raw.push((w[0], w[1], zone));
                     }
                     all.push(Edge::new(w[0], w[1], zone));
                 }
@@ -201,6 +215,11 @@ impl ZoneIndex {
             part_zone,
             grid,
             alerting_edges: RTree::bulk_load(alerting),
+            alerting_grid: NearGrid::build(
+                &alerting_raw,
+                NEAR_GRID_REACH_METERS / sphere::EARTH_RADIUS_METERS,
+                NEAR_GRID_CELL_DEG,
+            ),
             all_edges: RTree::bulk_load(all),
             n_edges,
         })
@@ -278,12 +297,36 @@ impl ZoneIndex {
         out: &mut Vec<Nearest>,
     ) {
         out.clear();
+        let angle_limit = (within.0 / earth.radius()).clamp(0.0, std::f64::consts::PI);
+        if let (Boundaries::Alerting, Some(grid)) = (which, &self.alerting_grid)
+            && angle_limit <= grid.reach()
+        {
+            grid.nearest(p.lon(), p.lat(), angle_limit, earth.radius(), out);
+        } else {
+            let q = sphere::unit(p.lon(), p.lat());
+            self.nearest_in_tree(earth, q, angle_limit, which, out);
+        }
+        out.sort_by(|a, b| {
+            a.distance
+                .0
+                .total_cmp(&b.distance.0)
+                .then(a.zone.cmp(&b.zone))
+        });
+    }
+
+    /// [`ZoneIndex::nearest_boundaries`] through the R-tree, unsorted.
+    fn nearest_in_tree(
+        &self,
+        earth: &HaversineMeasure,
+        q: Vec3,
+        angle_limit: f64,
+        which: Boundaries,
+        out: &mut Vec<Nearest>,
+    ) {
         let tree = match which {
             Boundaries::Alerting => &self.alerting_edges,
             Boundaries::All => &self.all_edges,
         };
-        let q = sphere::unit(p.lon(), p.lat());
-        let angle_limit = (within.0 / earth.radius()).clamp(0.0, std::f64::consts::PI);
         let chord = sphere::chord2(angle_limit).sqrt();
         // A box query, not a nearest-neighbour walk: most positions have no boundary within
         // the radius, and then no edge is visited at all.
@@ -305,12 +348,6 @@ impl ZoneIndex {
                 }),
             }
         }
-        out.sort_by(|a, b| {
-            a.distance
-                .0
-                .total_cmp(&b.distance.0)
-                .then(a.zone.cmp(&b.zone))
-        });
     }
 
     /// Sizes of the index.
@@ -325,7 +362,9 @@ impl ZoneIndex {
             edges: self.n_edges,
             cells,
             crossed_cells,
-            heap_bytes: self.grid.heap_bytes() + edge_bytes,
+            heap_bytes: self.grid.heap_bytes()
+                + edge_bytes
+                + self.alerting_grid.as_ref().map_or(0, NearGrid::heap_bytes),
         }
     }
 }
@@ -464,8 +503,9 @@ mod tests {
                     if line.start.x.abs() == 180.0 && line.start.x == line.end.x {
                         continue;
                     }
-                    // A cheap filter: 0.6 degree is more than 20 km everywhere below 60 degrees.
-                    let pad = 0.6;
+                    // A cheap filter: 1 degree is more than `within` everywhere below 60
+                    // degrees for the radii tested (up to 50 km).
+                    let pad = 1.0;
                     if p.0 < line.start.x.min(line.end.x) - pad
                         || p.0 > line.start.x.max(line.end.x) + pad
                         || p.1 < line.start.y.min(line.end.y) - pad
@@ -490,10 +530,12 @@ mod tests {
         best
     }
 
-    fn check_distances(text: &str, cases: u32, batch: usize) {
+    /// Checks `nearest_boundaries` against brute force within `within` metres (the grid
+    /// answers up to 10 nm, the R-tree beyond).
+    fn check_distances(text: &str, within: f64, cases: u32, batch: usize) {
+        assert!(within <= 50_000.0, "brute_nearest's filter");
         let index = ZoneIndex::from_geojson(text).unwrap();
         let parts = brute_parts(text);
-        let within = 20_000.0;
         let out = std::cell::RefCell::new(Vec::new());
         runner(cases)
             .run(
@@ -624,15 +666,53 @@ mod tests {
 
     #[test]
     fn distances_match_brute_force() {
-        for seed in 1..=3 {
-            check_distances(&synthetic(seed), 10, 200);
-        }
         let text = std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/../../geodata/zones.geojson"
         ))
         .unwrap();
-        check_distances(&text, 10, 300);
+        assert!(shipped().alerting_grid.is_some());
+        // Through the distance grid: at its reach, and well inside it.
+        for seed in 1..=3 {
+            check_distances(&synthetic(seed), NEAR_GRID_REACH_METERS, 10, 200);
+        }
+        check_distances(&text, NEAR_GRID_REACH_METERS, 10, 300);
+        check_distances(&text, 3_000.0, 5, 300);
+        // Through the R-tree: beyond the grid's reach.
+        for seed in 1..=2 {
+            check_distances(&synthetic(seed), 20_000.0, 5, 200);
+        }
+        check_distances(&text, 40_000.0, 5, 300);
+    }
+
+    #[test]
+    fn distance_grid_is_skipped_near_the_antimeridian_and_the_poles() {
+        // The same square at 10 degrees of longitude and at 179.95: the grid serves the
+        // first; the second (whose reach crosses the antimeridian) and a polar one fall
+        // back to the R-tree, with the same answers.
+        let square = |x: f64, y: f64| {
+            format!(
+                r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","properties":{{"id":"s","class":"foreign"}},"geometry":{{"type":"Polygon","coordinates":[[[{x},{y}],[{x1},{y}],[{x1},{y1}],[{x},{y1}],[{x},{y}]]]}}}}]}}"#,
+                x1 = x + 0.04,
+                y1 = y + 0.04
+            )
+        };
+        let mut near = Vec::new();
+        for (x, y, grid) in [(10.0, 0.0, true), (179.95, 0.0, false), (10.0, 85.0, false)] {
+            let index = ZoneIndex::from_geojson(&square(x, y)).unwrap();
+            assert_eq!(index.alerting_grid.is_some(), grid, "({x}, {y})");
+            let p = LatLon::new(x + 0.02, y - 0.1).unwrap();
+            index.nearest_boundaries(
+                &Haversine,
+                p,
+                Meters(15_000.0),
+                Boundaries::Alerting,
+                &mut near,
+            );
+            assert_eq!(near.len(), 1, "({x}, {y})");
+            // 0.1 degree of latitude on the mean sphere (the edge is nearly a parallel).
+            assert!((near[0].distance.0 - 11_119.5).abs() < 1.0, "{near:?}");
+        }
     }
 
     #[test]

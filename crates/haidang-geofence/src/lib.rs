@@ -7,7 +7,10 @@
 //!   goes through a uniform grid whose cells are known to be wholly inside a polygon part,
 //!   wholly outside it, or crossed by its boundary; only points in a crossed cell are tested
 //!   against edges, and only against the edges that cross that cell. Distances to
-//!   boundaries go through an R-tree over the boundary edges.
+//!   alerting boundaries (foreign, undelimited) within 10 nm go through a second grid
+//!   whose cells list, nearest first, the only edges that can be the nearest of their zone
+//!   for a point of the cell within that reach, so that a point far from every alerting
+//!   boundary looks at no edge; other distances go through an R-tree over the edges.
 //! - [`Tracker`] keeps per-vessel state and turns fixes into enter, exit and approach
 //!   [`Event`]s with hysteresis.
 //!
@@ -30,6 +33,7 @@ mod error;
 mod grid;
 mod index;
 mod load;
+mod near;
 mod sphere;
 mod tracker;
 
