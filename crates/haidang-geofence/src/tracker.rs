@@ -19,10 +19,19 @@ pub struct TrackerConfig {
     /// Distances to the boundary of an alerting zone at which to warn a vessel moving
     /// toward it, in any order.
     pub approach: Vec<Meters>,
+    /// A vessel with no fix for this long (fix time, in the milliseconds of
+    /// [`Tracker::update`]'s `time`) behind the newest fix of any vessel is forgotten; its
+    /// next fix counts as a first fix. `None`: never.
+    pub forget_after_ms: Option<i64>,
+    /// At most this many vessels are kept: when a new vessel would exceed it, the vessels
+    /// with the oldest latest fixes are forgotten first (an eighth of them at once, at
+    /// least one, so that eviction costs O(1) per new vessel on average). `None`: no limit.
+    pub max_vessels: Option<usize>,
 }
 
 impl TrackerConfig {
-    /// The settings Haidang ships with: 3 fixes, 500 m, warnings at 10, 5 and 2 nm.
+    /// The settings Haidang ships with: 3 fixes, 500 m, warnings at 10, 5 and 2 nm;
+    /// vessels forgotten after 7 days without a fix, at most 500,000 vessels.
     pub fn recommended() -> TrackerConfig {
         TrackerConfig {
             fixes_to_change: 3,
@@ -30,6 +39,8 @@ impl TrackerConfig {
             approach: [10.0, 5.0, 2.0]
                 .map(|nm| Meters(nm * METERS_PER_NAUTICAL_MILE))
                 .to_vec(),
+            forget_after_ms: Some(7 * 24 * 3600 * 1000),
+            max_vessels: Some(500_000),
         }
     }
 }
@@ -102,6 +113,10 @@ pub struct Tracker {
     approach: Vec<f64>,
     radius: f64,
     vessels: HashMap<String, Vessel>,
+    /// The newest fix time of any vessel.
+    newest: i64,
+    /// When `newest` reaches this, vessels older than `forget_after_ms` are swept.
+    next_sweep: i64,
     inside: Vec<ZoneId>,
     near: Vec<Nearest>,
 }
@@ -128,6 +143,8 @@ impl Tracker {
             approach,
             radius,
             vessels: HashMap::new(),
+            newest: i64::MIN,
+            next_sweep: i64::MIN,
             inside: Vec::new(),
             near: Vec::new(),
         }
@@ -138,13 +155,64 @@ impl Tracker {
         &self.config
     }
 
-    /// Number of vessels seen.
+    /// Number of vessels remembered (seen and not forgotten).
     pub fn vessels(&self) -> usize {
         self.vessels.len()
     }
 
-    /// Applies a fix of `vessel` at `time` (any monotonic clock, e.g. Unix milliseconds)
-    /// and appends the resulting events to `events`.
+    /// Forgets vessels by age and count, as the configuration says, before a fix at `time`
+    /// of `vessel`.
+    fn forget(&mut self, vessel: &str, time: i64) {
+        self.newest = self.newest.max(time);
+        if let Some(after) = self.config.forget_after_ms.filter(|a| *a >= 0) {
+            let cutoff = self.newest.saturating_sub(after);
+            // A vessel back after the gap starts afresh, whether or not a sweep has
+            // dropped it yet: the answer does not depend on when sweeps happen.
+            if self
+                .vessels
+                .get(vessel)
+                .is_some_and(|v| v.last_time < cutoff)
+            {
+                self.vessels.remove(vessel);
+            }
+            // Sweeps are spaced by an eighth of the age limit of fix time, so that each
+            // costs O(1) per fix on average.
+            if self.newest >= self.next_sweep {
+                self.vessels.retain(|_, v| v.last_time >= cutoff);
+                self.next_sweep = self.newest.saturating_add((after / 8).max(1));
+            }
+        }
+        if let Some(max) = self.config.max_vessels
+            && self.vessels.len() >= max
+            && !self.vessels.contains_key(vessel)
+        {
+            let keep = max.saturating_sub((max / 8).max(1));
+            let mut times: Vec<i64> = self.vessels.values().map(|v| v.last_time).collect();
+            let evict = times.len() - keep;
+            // The `evict`-th oldest time: everything older goes, and of the vessels at
+            // exactly that time only as many as needed (by name, for determinism).
+            let (_, &mut pivot, _) = times.select_nth_unstable(evict - 1);
+            let mut at_pivot: Vec<&String> = self
+                .vessels
+                .iter()
+                .filter(|(_, v)| v.last_time == pivot)
+                .map(|(k, _)| k)
+                .collect();
+            let older = self
+                .vessels
+                .values()
+                .filter(|v| v.last_time < pivot)
+                .count();
+            at_pivot.sort_unstable();
+            let drop_at_pivot: std::collections::HashSet<String> =
+                at_pivot.into_iter().take(evict - older).cloned().collect();
+            self.vessels.retain(|k, v| {
+                v.last_time > pivot || (v.last_time == pivot && !drop_at_pivot.contains(k))
+            });
+        }
+    }
+
+    /// Applies a fix of `vessel` at `time` and appends the resulting events to `events`.
     ///
     /// - A vessel's first fix reports `Enter` for every zone it is in, and `Approach` for
     ///   every alerting zone it is within an approach distance of, at once.
@@ -158,6 +226,11 @@ impl Tracker {
     ///   plus the margin.
     /// - A fix older than the vessel's latest is ignored ([`Update::Stale`]); one with the
     ///   same time is applied.
+    /// - Vessels are forgotten as [`TrackerConfig::forget_after_ms`] and
+    ///   [`TrackerConfig::max_vessels`] say; a forgotten vessel's next fix is a first fix.
+    ///
+    /// `time` is in milliseconds on any clock (e.g. Unix milliseconds); only differences
+    /// matter.
     ///
     /// Distances are great-circle distances on the sphere of `earth` (normally
     /// `&geo::Haversine`). `index` and `earth` must be the same for every call (a logic
@@ -171,6 +244,7 @@ impl Tracker {
         p: LatLon,
         events: &mut Vec<Event>,
     ) -> Update {
+        self.forget(vessel, time);
         index.zones_at(p, &mut self.inside);
         index.nearest_boundaries(
             earth,
@@ -394,6 +468,90 @@ mod tests {
                 (7, 1.15, 0.5),
             ],
             "0 enter home -\n1 approach idn 9.0\n3 approach idn 4.2\n4 approach idn 1.8\n7 exit home 9.0\n7 enter idn 9.0",
+        );
+    }
+
+    /// Runs fixes (vessel, time) all at a point inside `idn` with `config`; renders the
+    /// events as `time vessel event` and, after each fix, the number of vessels kept.
+    fn check_memory(config: TrackerConfig, fixes: &[(&str, i64)], expect: &str) {
+        let index = ZoneIndex::from_geojson(ZONES).unwrap();
+        let mut tracker = Tracker::new(config);
+        let mut got = Vec::new();
+        let p = LatLon::new(1.5, 0.5).unwrap();
+        for &(v, t) in fixes {
+            let mut events = Vec::new();
+            let update = tracker.update(&index, &Haversine, v, t, p, &mut events);
+            let mut line = format!("{t} {v}");
+            if update == Update::Stale {
+                line.push_str(" stale");
+            }
+            for e in events {
+                line.push_str(&format!(" {}", e.kind.as_str()));
+            }
+            line.push_str(&format!(" [{}]", tracker.vessels()));
+            got.push(line);
+        }
+        assert_eq!(got.join("\n"), expect);
+    }
+
+    #[test]
+    fn vessels_are_forgotten_after_a_gap() {
+        let config = |forget_after_ms| TrackerConfig {
+            forget_after_ms,
+            max_vessels: None,
+            ..TrackerConfig::recommended()
+        };
+        let fixes = [
+            ("a", 0),
+            ("b", 50),
+            ("a", 100),
+            ("a", 201),
+            ("b", 202),
+            ("a", 150),
+        ];
+        // a: back within 100 ms at 100, then 101 ms later: still remembered at 201 (the
+        // limit is inclusive). b: 152 ms after its fix at 50 it is gone (swept at 201, as
+        // the newest fix is then 201) and starts afresh. A late fix of a is stale.
+        check_memory(
+            config(Some(101)),
+            &fixes,
+            "0 a enter [1]\n50 b enter [2]\n100 a [2]\n201 a [1]\n202 b enter [2]\n150 a stale [2]",
+        );
+        // With a 100 ms limit, a's fix at 201 comes after a 101 ms gap: a first fix again.
+        check_memory(
+            config(Some(100)),
+            &fixes,
+            "0 a enter [1]\n50 b enter [2]\n100 a [2]\n201 a enter [1]\n202 b enter [2]\n150 a stale [2]",
+        );
+        // Never forgotten.
+        check_memory(
+            config(None),
+            &fixes,
+            "0 a enter [1]\n50 b enter [2]\n100 a [2]\n201 a [2]\n202 b [2]\n150 a stale [2]",
+        );
+    }
+
+    #[test]
+    fn the_oldest_vessels_are_evicted_first() {
+        let config = TrackerConfig {
+            forget_after_ms: None,
+            max_vessels: Some(3),
+            ..TrackerConfig::recommended()
+        };
+        // a is refreshed at 3, so b (latest fix 1) goes first when d arrives; then c, a.
+        check_memory(
+            config,
+            &[
+                ("a", 0),
+                ("b", 1),
+                ("c", 2),
+                ("a", 3),
+                ("d", 4),
+                ("b", 5),
+                ("c", 6),
+                ("d", 7),
+            ],
+            "0 a enter [1]\n1 b enter [2]\n2 c enter [3]\n3 a [3]\n4 d enter [3]\n5 b enter [3]\n6 c enter [3]\n7 d [3]",
         );
     }
 

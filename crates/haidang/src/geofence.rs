@@ -34,6 +34,13 @@ pub(crate) struct Args {
     /// Approach warning distances in nautical miles, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "10,5,2")]
     approach_nm: Vec<f64>,
+    /// Vessels with no fix for this many hours of fix time are forgotten (their next fix
+    /// is a first fix).
+    #[arg(long, default_value_t = 168)]
+    forget_after_hours: u32,
+    /// At most this many vessels are remembered; the ones seen longest ago go first.
+    #[arg(long, default_value_t = 500_000, value_parser = clap::value_parser!(u64).range(1..))]
+    max_vessels: u64,
     /// With --classify: how far to look for boundaries, in nautical miles.
     #[arg(long, default_value_t = 20.0)]
     radius_nm: f64,
@@ -59,6 +66,8 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
             .iter()
             .map(|nm| Meters(nm * METERS_PER_NAUTICAL_MILE))
             .collect(),
+        forget_after_ms: Some(i64::from(args.forget_after_hours) * 3_600_000),
+        max_vessels: Some(usize::try_from(args.max_vessels).unwrap_or(usize::MAX)),
     });
     let input = BufReader::new(crate::open_input(args.input.as_ref())?);
     let mut out = BufWriter::new(std::io::stdout().lock());

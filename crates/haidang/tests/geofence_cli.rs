@@ -115,3 +115,32 @@ fn events_and_bad_lines() {
     assert!(stderr.contains("line 9: position out of range"), "{stderr}");
     assert!(stderr.contains("3 rejected, 1 older"), "{stderr}");
 }
+
+#[test]
+fn vessels_are_forgotten_after_a_week_of_fix_time() {
+    let input = [
+        r#"{"vessel":"a","t":"2026-11-01T00:00:00Z","lon":108.10,"lat":4.80}"#,
+        r#"{"vessel":"a","t":"2026-11-09T00:00:00Z","lon":108.10,"lat":4.80}"#,
+    ]
+    .join("\n");
+    let enters = |args: &[&str]| {
+        let (stdout, stderr, ok) = run(args, &input);
+        assert!(ok, "{stderr}");
+        stdout
+            .lines()
+            .filter(|l| l.contains(r#""event":"enter""#))
+            .count()
+    };
+    // Eight days apart: by default (7 days) the second fix is a first fix again.
+    assert_eq!(enters(&["geofence", "--zones", "geodata/zones.geojson"]), 2);
+    assert_eq!(
+        enters(&[
+            "geofence",
+            "--zones",
+            "geodata/zones.geojson",
+            "--forget-after-hours",
+            "200"
+        ]),
+        1
+    );
+}
