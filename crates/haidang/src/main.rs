@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 mod decode;
 mod geofence;
 mod json;
+mod simulate;
 
 /// Haidang watches Viet Nam's fishing fleet at sea.
 #[derive(Debug, Parser)]
@@ -25,6 +26,9 @@ enum Command {
     /// Zone events (enter, exit, approach) for fixes read as JSON Lines; with
     /// --classify, the zones and nearby boundary distances of each fix.
     Geofence(geofence::Args),
+    /// Write a synthetic fleet's NMEA (AIS and VMS, with crossings, a silence and a
+    /// distress) to stdout, a file, or a TCP or UDP address.
+    Simulate(simulate::Args),
 }
 
 fn main() -> ExitCode {
@@ -32,6 +36,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Decode(args) => decode::run(&args),
         Command::Geofence(args) => geofence::run(&args),
+        Command::Simulate(args) => simulate::run(&args),
     };
     match result {
         Ok(code) => code,
