@@ -97,15 +97,15 @@ pub struct IndexStats {
 
 /// A boundary edge on the unit sphere, for the R-trees.
 #[derive(Debug)]
-struct Edge {
-    a: Vec3,
-    b: Vec3,
-    zone: u32,
+pub(crate) struct Edge {
+    pub(crate) a: Vec3,
+    pub(crate) b: Vec3,
+    pub(crate) zone: u32,
     envelope: AABB<[f64; 3]>,
 }
 
 impl Edge {
-    fn new(a: (f64, f64), b: (f64, f64), zone: u32) -> Edge {
+    pub(crate) fn new(a: (f64, f64), b: (f64, f64), zone: u32) -> Edge {
         let (a, b) = (sphere::unit(a.0, a.1), sphere::unit(b.0, b.1));
         // The arc bulges outward from its chord by at most 1 - cos(theta / 2); widen the
         // chord's box by that (and a little) so that the box holds the whole arc.

@@ -11,6 +11,9 @@
 //!   whose cells list, nearest first, the only edges that can be the nearest of their zone
 //!   for a point of the cell within that reach, so that a point far from every alerting
 //!   boundary looks at no edge; other distances go through an R-tree over the edges.
+//! - [`LineSet`] loads boundary lines (LineStrings with `id`, `kind`, `name`: treaty,
+//!   median and baselines) and gives the distance to each line within a radius, through an
+//!   R-tree over their segments.
 //! - [`Tracker`] keeps per-vessel state and turns fixes into enter, exit and approach
 //!   [`Event`]s with hysteresis.
 //!
@@ -32,6 +35,7 @@
 mod error;
 mod grid;
 mod index;
+mod lines;
 mod load;
 mod near;
 mod sphere;
@@ -39,5 +43,6 @@ mod tracker;
 
 pub use error::LoadError;
 pub use index::{Boundaries, IndexStats, Nearest, Zone, ZoneId, ZoneIndex};
+pub use lines::{Line, LineId, LineSet, NearestLine};
 pub use sphere::EARTH_RADIUS_METERS;
 pub use tracker::{Event, EventKind, Tracker, TrackerConfig, Update};

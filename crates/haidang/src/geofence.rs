@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use geo::Haversine;
-use haidang_geofence::{Boundaries, Tracker, TrackerConfig, ZoneIndex};
+use haidang_geofence::{Boundaries, LineSet, Tracker, TrackerConfig, ZoneIndex};
 use haidang_types::{LatLon, METERS_PER_NAUTICAL_MILE, Meters};
 use serde_json::{Value, json};
 
@@ -21,6 +21,11 @@ pub(crate) struct Args {
     /// nearby foreign and undelimited boundaries, instead of events.
     #[arg(long)]
     classify: bool,
+    /// With --classify: boundary lines, a GeoJSON FeatureCollection of LineStrings with
+    /// `id`, `kind`, `name` (e.g. geodata/lines.geojson); adds the distance to each line
+    /// within the radius as "lines".
+    #[arg(long, value_name = "FILE", requires = "classify")]
+    lines: Option<PathBuf>,
     /// Fixes as JSON Lines, {"vessel":"…","t":"RFC 3339","lon":…,"lat":…}; `-` or nothing
     /// for standard input.
     #[arg(value_name = "FILE|-")]
@@ -69,6 +74,18 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         forget_after_ms: Some(i64::from(args.forget_after_hours) * 3_600_000),
         max_vessels: Some(usize::try_from(args.max_vessels).unwrap_or(usize::MAX)),
     });
+    let line_set = match &args.lines {
+        Some(path) => {
+            let file = std::fs::File::open(path)
+                .with_context(|| format!("cannot open {}", path.display()))?;
+            Some(
+                LineSet::from_reader(BufReader::new(file))
+                    .with_context(|| format!("cannot load lines from {}", path.display()))?,
+            )
+        }
+        None => None,
+    };
+    let mut near_lines = Vec::new();
     let input = BufReader::new(crate::open_input(args.input.as_ref())?);
     let mut out = BufWriter::new(std::io::stdout().lock());
     let (mut zones, mut near, mut events) = (Vec::new(), Vec::new(), Vec::new());
@@ -97,7 +114,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 Boundaries::Alerting,
                 &mut near,
             );
-            let record = json!({
+            let mut record = json!({
                 "vessel": fix.vessel,
                 "t": fix.t,
                 "zones": zones.iter().map(|&z| index.zone(z).id()).collect::<Vec<_>>(),
@@ -106,6 +123,16 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
                     json!({"zone": zone.id(), "class": zone.class().as_str(), "distance_m": round(n.distance.0)})
                 }).collect::<Vec<_>>(),
             });
+            if let Some(set) = &line_set {
+                set.nearest_lines(&Haversine, fix.position, radius, &mut near_lines);
+                record["lines"] = near_lines
+                    .iter()
+                    .map(|n| {
+                        let line = set.line(n.line);
+                        json!({"line": line.id(), "kind": line.kind(), "distance_m": round(n.distance.0)})
+                    })
+                    .collect();
+            }
             serde_json::to_writer(&mut out, &record)?;
             out.write_all(b"\n")?;
             continue;

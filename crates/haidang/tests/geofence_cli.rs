@@ -13,12 +13,10 @@ fn run(args: &[&str], stdin: &str) -> (String, String, bool) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
+    // A run rejected on its arguments exits without reading its input.
+    if let Err(e) = child.stdin.take().unwrap().write_all(stdin.as_bytes()) {
+        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
+    }
     let out = child.wait_with_output().unwrap();
     (
         String::from_utf8(out.stdout).unwrap(),
@@ -143,4 +141,60 @@ fn vessels_are_forgotten_after_a_week_of_fix_time() {
         ]),
         1
     );
+}
+
+#[test]
+fn classify_with_lines_north_of_natuna() {
+    // North of Natuna Besar and 0.15 degree south of the 2003 continental-shelf line, whose
+    // segment there runs from (106.660464, 6.349967) to (109.286944, 6.8375).
+    let fix = r#"{"vessel":"v","t":"2026-11-23T02:00:00Z","lon":108.0,"lat":6.45}"#;
+    let (stdout, stderr, ok) = run(
+        &[
+            "geofence",
+            "--zones",
+            "geodata/zones.geojson",
+            "--classify",
+            "--lines",
+            "geodata/lines.geojson",
+        ],
+        fix,
+    );
+    assert!(ok, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(v["zones"], serde_json::json!(["foreign-idn"]));
+    let lines = v["lines"].as_array().unwrap();
+    let found: Vec<(&str, &str)> = lines
+        .iter()
+        .map(|l| (l["line"].as_str().unwrap(), l["kind"].as_str().unwrap()))
+        .collect();
+    // The treaty line and Marine Regions' copy of it, and nothing else within 20 nm.
+    assert_eq!(
+        found,
+        [("mr-1330", "treaty"), ("vn-id-cs-boundary-2003", "treaty")],
+        "{stdout}"
+    );
+    // The cross-track distance to that great circle on the mean sphere, computed apart:
+    // 16,444.9 m (8.9 nm).
+    let d = lines[1]["distance_m"].as_f64().unwrap();
+    assert!((d - 16_444.9).abs() <= 0.2, "{d}");
+
+    // Without --lines the record has no "lines" key; --lines needs --classify.
+    let (stdout, _, ok) = run(
+        &["geofence", "--zones", "geodata/zones.geojson", "--classify"],
+        fix,
+    );
+    assert!(ok);
+    let v: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert!(v.get("lines").is_none(), "{stdout}");
+    let (_, stderr, ok) = run(
+        &[
+            "geofence",
+            "--zones",
+            "geodata/zones.geojson",
+            "--lines",
+            "geodata/lines.geojson",
+        ],
+        fix,
+    );
+    assert!(!ok && stderr.contains("--classify"), "{stderr}");
 }
