@@ -1,0 +1,446 @@
+//! The production store: PostgreSQL with PostGIS, positions partitioned by month.
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
+use sqlx::{AssertSqlSafe, Postgres, QueryBuilder, Row};
+use time::{Month, OffsetDateTime};
+
+use crate::error::Result;
+use crate::model::{
+    BBox, Counts, NewPosition, QuarantinedLine, StoredPosition, VesselId, VesselStatic,
+    truncate_micros,
+};
+use crate::rows;
+
+const POSITION_COLUMNS: &str = "v.vessel_key, p.fix_time, p.received_at, p.source, p.lon, p.lat, \
+     p.sog_knots, p.cog_degrees, p.heading_degrees, p.nav_status, p.raw_id";
+
+/// The PostgreSQL store.
+#[derive(Clone, Debug)]
+pub struct PgStore {
+    pool: PgPool,
+    /// Months (year * 12 + month - 1) whose partition is known to exist.
+    partitions: Arc<Mutex<BTreeSet<i32>>>,
+}
+
+impl PgStore {
+    /// Connects to `url` (`postgres://user@host:port/database`).
+    pub async fn connect(url: &str) -> Result<Self> {
+        let pool = PgPoolOptions::new().max_connections(8).connect(url).await?;
+        Ok(Self {
+            pool,
+            partitions: Arc::default(),
+        })
+    }
+
+    /// Applies the migrations of `migrations/postgres` not yet applied. Needs a role that
+    /// may create tables, and the `postgis` extension created by a superuser beforehand.
+    pub async fn migrate(&self) -> Result<()> {
+        sqlx::migrate!("../../migrations/postgres")
+            .run(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    #[cfg(test)]
+    pub(crate) fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// Creates the monthly partitions the batch's fix times fall in, once per month.
+    async fn ensure_partitions(&self, batch: &[NewPosition]) -> Result<()> {
+        let months: BTreeSet<i32> = batch.iter().map(|p| month_index(p.fix_time)).collect();
+        let missing: Vec<i32> = {
+            let known = self
+                .partitions
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            months.difference(&known).copied().collect()
+        };
+        for month in missing {
+            let (start, end) = month_bounds(month);
+            sqlx::query("SELECT haidang_ensure_position_partitions($1, $2)")
+                .bind(start)
+                .bind(end)
+                .execute(&self.pool)
+                .await?;
+            self.partitions
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert(month);
+        }
+        Ok(())
+    }
+
+    /// Stores the positions not stored yet, in one transaction, and moves each vessel's
+    /// latest position forward; returns how many positions were new.
+    pub async fn insert_positions(&self, batch: &[NewPosition]) -> Result<u64> {
+        if batch.is_empty() {
+            return Ok(0);
+        }
+        self.ensure_partitions(batch).await?;
+
+        let vessels = rows::distinct_vessels(batch);
+        let n = batch.len();
+        let (mut keys, mut fixes, mut receives, mut sources) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
+        let (mut lons, mut lats, mut sogs, mut cogs) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
+        let (mut headings, mut statuses, mut raw_ids) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
+        for p in batch {
+            keys.push(p.vessel.key());
+            fixes.push(truncate_micros(p.fix_time));
+            receives.push(truncate_micros(p.received_at));
+            sources.push(p.source.as_str());
+            lons.push(p.position.lon());
+            lats.push(p.position.lat());
+            sogs.push(rows::sog(p));
+            cogs.push(rows::cog(p));
+            headings.push(p.heading.map(i32::from));
+            statuses.push(p.nav_status.map(i16::from));
+            raw_ids.push(p.raw_id);
+        }
+
+        let mut tx = self.pool.begin().await?;
+        // Vessels first, in their own statement: the positions statement then sees every
+        // vessel row, including one a concurrent batch committed a moment ago.
+        sqlx::query(
+            "INSERT INTO vessels (vessel_key, mmsi, registration) \
+             SELECT * FROM UNNEST($1::text[], $2::int4[], $3::text[]) \
+             ON CONFLICT (vessel_key) DO NOTHING",
+        )
+        .bind(vessels.iter().map(|v| v.key()).collect::<Vec<_>>())
+        .bind(vessels.iter().map(|v| v.mmsi()).collect::<Vec<_>>())
+        .bind(vessels.iter().map(|v| v.registration()).collect::<Vec<_>>())
+        .execute(&mut *tx)
+        .await?;
+
+        let new: i64 = sqlx::query_scalar(
+            "WITH input AS ( \
+               SELECT * FROM UNNEST($1::text[], $2::timestamptz[], $3::timestamptz[], \
+                 $4::text[], $5::float8[], $6::float8[], $7::real[], $8::real[], $9::int4[], \
+                 $10::int2[], $11::int8[]) \
+               AS t(vessel_key, fix_time, received_at, source, lon, lat, sog_knots, \
+                 cog_degrees, heading_degrees, nav_status, raw_id) \
+             ), inserted AS ( \
+               INSERT INTO positions (vessel_id, fix_time, received_at, source, lon, lat, \
+                 sog_knots, cog_degrees, heading_degrees, nav_status, raw_id) \
+               SELECT v.id, i.fix_time, i.received_at, i.source, i.lon, i.lat, i.sog_knots, \
+                 i.cog_degrees, i.heading_degrees, i.nav_status, i.raw_id \
+               FROM input i JOIN vessels v ON v.vessel_key = i.vessel_key \
+               ON CONFLICT DO NOTHING \
+               RETURNING vessel_id, fix_time, received_at, source, lon, lat, sog_knots, \
+                 cog_degrees, heading_degrees, nav_status, raw_id \
+             ), latest AS ( \
+               INSERT INTO latest_positions (vessel_id, fix_time, received_at, source, lon, \
+                 lat, sog_knots, cog_degrees, heading_degrees, nav_status, raw_id) \
+               SELECT DISTINCT ON (vessel_id) * FROM inserted \
+               ORDER BY vessel_id, fix_time DESC, received_at DESC \
+               ON CONFLICT (vessel_id) DO UPDATE SET \
+                 fix_time = excluded.fix_time, received_at = excluded.received_at, \
+                 source = excluded.source, lon = excluded.lon, lat = excluded.lat, \
+                 sog_knots = excluded.sog_knots, cog_degrees = excluded.cog_degrees, \
+                 heading_degrees = excluded.heading_degrees, \
+                 nav_status = excluded.nav_status, raw_id = excluded.raw_id \
+               WHERE (excluded.fix_time, excluded.received_at) \
+                   > (latest_positions.fix_time, latest_positions.received_at) \
+             ) \
+             SELECT count(*) FROM inserted",
+        )
+        .bind(keys)
+        .bind(fixes)
+        .bind(receives)
+        .bind(sources)
+        .bind(lons)
+        .bind(lats)
+        .bind(sogs)
+        .bind(cogs)
+        .bind(headings)
+        .bind(statuses)
+        .bind(raw_ids)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(rows::count(new))
+    }
+
+    /// Merges static data into the vessel's row, creating it if needed.
+    pub async fn upsert_vessel(&self, vessel: &VesselId, data: &VesselStatic) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO vessels AS old (vessel_key, mmsi, registration, name, call_sign, imo, \
+               ship_type, length_meters, beam_meters, draught_meters, destination, province, \
+               vms_provider, static_updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+             ON CONFLICT (vessel_key) DO UPDATE SET \
+               registration = coalesce(excluded.registration, old.registration), \
+               name = coalesce(excluded.name, old.name), \
+               call_sign = coalesce(excluded.call_sign, old.call_sign), \
+               imo = coalesce(excluded.imo, old.imo), \
+               ship_type = coalesce(excluded.ship_type, old.ship_type), \
+               length_meters = coalesce(excluded.length_meters, old.length_meters), \
+               beam_meters = coalesce(excluded.beam_meters, old.beam_meters), \
+               draught_meters = coalesce(excluded.draught_meters, old.draught_meters), \
+               destination = coalesce(excluded.destination, old.destination), \
+               province = coalesce(excluded.province, old.province), \
+               vms_provider = coalesce(excluded.vms_provider, old.vms_provider), \
+               static_updated_at = coalesce(excluded.static_updated_at, old.static_updated_at) \
+             WHERE excluded.static_updated_at IS NULL OR old.static_updated_at IS NULL \
+               OR excluded.static_updated_at >= old.static_updated_at",
+        )
+        .bind(vessel.key())
+        .bind(vessel.mmsi())
+        .bind(data.registration.as_deref().or(vessel.registration()))
+        .bind(data.name.as_deref())
+        .bind(data.call_sign.as_deref())
+        .bind(data.imo.map(i64::from))
+        .bind(data.ship_type.map(i16::from))
+        .bind(rows::real(data.length_meters))
+        .bind(rows::real(data.beam_meters))
+        .bind(rows::real(data.draught_meters))
+        .bind(data.destination.as_deref())
+        .bind(data.province.as_deref())
+        .bind(data.vms_provider.as_deref())
+        .bind(data.updated_at.map(truncate_micros))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The static data stored for a vessel, if the store knows it.
+    pub async fn vessel(&self, vessel: &VesselId) -> Result<Option<VesselStatic>> {
+        let row = sqlx::query(
+            "SELECT name, call_sign, imo, ship_type, length_meters, beam_meters, \
+               draught_meters, destination, registration, province, vms_provider, \
+               static_updated_at \
+             FROM vessels WHERE vessel_key = $1",
+        )
+        .bind(vessel.key())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            Ok(VesselStatic {
+                name: row.try_get(0)?,
+                call_sign: row.try_get(1)?,
+                imo: rows::narrow(row.try_get::<Option<i64>, _>(2)?, "imo")?,
+                ship_type: rows::narrow(
+                    row.try_get::<Option<i16>, _>(3)?.map(i64::from),
+                    "ship_type",
+                )?,
+                length_meters: row.try_get::<Option<f32>, _>(4)?.map(f64::from),
+                beam_meters: row.try_get::<Option<f32>, _>(5)?.map(f64::from),
+                draught_meters: row.try_get::<Option<f32>, _>(6)?.map(f64::from),
+                destination: row.try_get(7)?,
+                registration: row.try_get(8)?,
+                province: row.try_get(9)?,
+                vms_provider: row.try_get(10)?,
+                updated_at: row.try_get(11)?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Stores the quarantined lines not stored yet; returns how many were new.
+    pub async fn insert_quarantined(&self, lines: &[QuarantinedLine]) -> Result<u64> {
+        if lines.is_empty() {
+            return Ok(0);
+        }
+        let done = sqlx::query(
+            "INSERT INTO quarantine (received_at, source, reason, line) \
+             SELECT * FROM UNNEST($1::timestamptz[], $2::text[], $3::text[], $4::text[]) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(
+            lines
+                .iter()
+                .map(|l| truncate_micros(l.received_at))
+                .collect::<Vec<_>>(),
+        )
+        .bind(lines.iter().map(|l| l.source.as_str()).collect::<Vec<_>>())
+        .bind(lines.iter().map(|l| l.reason.as_str()).collect::<Vec<_>>())
+        .bind(lines.iter().map(|l| l.line.as_str()).collect::<Vec<_>>())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// The latest position of every vessel (by fix time), ordered by vessel key; with a
+    /// box, only the vessels whose latest position is inside it (edges included).
+    pub async fn latest_positions(&self, within: Option<BBox>) -> Result<Vec<StoredPosition>> {
+        let mut q = QueryBuilder::<Postgres>::new(format!(
+            "SELECT {POSITION_COLUMNS} FROM latest_positions p \
+             JOIN vessels v ON v.id = p.vessel_id"
+        ));
+        if let Some(bbox) = within {
+            push_bbox_filter(&mut q, bbox);
+        }
+        q.push(" ORDER BY v.vessel_key");
+        let rows = q.build().fetch_all(&self.pool).await?;
+        rows.iter().map(position).collect()
+    }
+
+    /// A vessel's positions with `from <= fix_time < to`, in fix-time order (receive time
+    /// breaks ties).
+    pub async fn track(
+        &self,
+        vessel: &VesselId,
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+    ) -> Result<Vec<StoredPosition>> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {POSITION_COLUMNS} FROM vessels v JOIN positions p ON p.vessel_id = v.id \
+             WHERE v.vessel_key = $1 AND p.fix_time >= $2 AND p.fix_time < $3 \
+             ORDER BY p.fix_time, p.received_at"
+        )))
+        .bind(vessel.key())
+        .bind(truncate_micros(from))
+        .bind(truncate_micros(to))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(position).collect()
+    }
+
+    /// Every position inside the box (edges included) with `from <= fix_time < to`,
+    /// ordered by fix time, then vessel key. Found through the GiST index.
+    pub async fn positions_in_area(
+        &self,
+        bbox: BBox,
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+    ) -> Result<Vec<StoredPosition>> {
+        let mut q = QueryBuilder::<Postgres>::new(format!(
+            "SELECT {POSITION_COLUMNS} FROM positions p \
+             JOIN vessels v ON v.id = p.vessel_id WHERE p.fix_time >= "
+        ));
+        q.push_bind(truncate_micros(from))
+            .push(" AND p.fix_time < ")
+            .push_bind(truncate_micros(to))
+            .push(" AND ");
+        push_bbox_condition(&mut q, bbox);
+        let rows = q.build().fetch_all(&self.pool).await?;
+        let mut out = rows.iter().map(position).collect::<Result<Vec<_>>>()?;
+        rows::sort_by_time(&mut out);
+        Ok(out)
+    }
+
+    /// How many vessels, positions and quarantined lines are stored (exact counts: a full
+    /// scan of positions, so not for a hot path).
+    pub async fn counts(&self) -> Result<Counts> {
+        let row = sqlx::query(
+            "SELECT (SELECT count(*) FROM vessels), (SELECT count(*) FROM positions), \
+                    (SELECT count(*) FROM quarantine)",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(Counts {
+            vessels: rows::count(row.try_get(0)?),
+            positions: rows::count(row.try_get(1)?),
+            quarantined: rows::count(row.try_get(2)?),
+        })
+    }
+}
+
+/// ` WHERE <the box condition>`.
+fn push_bbox_filter(q: &mut QueryBuilder<Postgres>, bbox: BBox) {
+    q.push(" WHERE ");
+    push_bbox_condition(q, bbox);
+}
+
+/// `p.geom` inside the box, edges included: the envelope test uses the GiST index, the
+/// lon/lat test is exact. Two envelopes when the box crosses the antimeridian.
+fn push_bbox_condition(q: &mut QueryBuilder<Postgres>, bbox: BBox) {
+    let [first, second] = bbox.lon_ranges();
+    q.push("(");
+    for (i, (west, east)) in [first, second].into_iter().enumerate() {
+        if i == 1 {
+            if first == second {
+                break;
+            }
+            q.push(" OR ");
+        }
+        q.push("(p.geom && ST_MakeEnvelope(")
+            .push_bind(west)
+            .push(", ")
+            .push_bind(bbox.south)
+            .push(", ")
+            .push_bind(east)
+            .push(", ")
+            .push_bind(bbox.north)
+            .push(", 4326) AND p.lon BETWEEN ")
+            .push_bind(west)
+            .push(" AND ")
+            .push_bind(east)
+            .push(" AND p.lat BETWEEN ")
+            .push_bind(bbox.south)
+            .push(" AND ")
+            .push_bind(bbox.north)
+            .push(")");
+    }
+    q.push(")");
+}
+
+/// The month `t` falls in (UTC), as year * 12 + month - 1.
+fn month_index(t: OffsetDateTime) -> i32 {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    t.year() * 12 + i32::from(u8::from(t.month())) - 1
+}
+
+/// The first instants of month `index` and of the month after it.
+fn month_bounds(index: i32) -> (OffsetDateTime, OffsetDateTime) {
+    let start = |index: i32| {
+        let month = Month::try_from(u8::try_from(index.rem_euclid(12) + 1).unwrap_or(1))
+            .unwrap_or(Month::January);
+        time::Date::from_calendar_date(index.div_euclid(12), month, 1)
+            .map(|d| d.midnight().assume_utc())
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+    };
+    (start(index), start(index + 1))
+}
+
+fn position(row: &PgRow) -> Result<StoredPosition> {
+    rows::stored_position(
+        row.try_get(0)?,
+        row.try_get(1)?,
+        row.try_get(2)?,
+        row.try_get(3)?,
+        (row.try_get(4)?, row.try_get(5)?),
+        (
+            row.try_get::<Option<f32>, _>(6)?.map(f64::from),
+            row.try_get::<Option<f32>, _>(7)?.map(f64::from),
+        ),
+        row.try_get::<Option<i32>, _>(8)?.map(i64::from),
+        row.try_get::<Option<i16>, _>(9)?.map(i64::from),
+        row.try_get(10)?,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_and_their_bounds() {
+        let t = time::Date::from_calendar_date(2026, Month::December, 31)
+            .unwrap()
+            .with_hms(23, 59, 59)
+            .unwrap()
+            .assume_utc();
+        let m = month_index(t);
+        let (start, end) = month_bounds(m);
+        assert_eq!(start.to_string(), "2026-12-01 0:00:00.0 +00:00:00");
+        assert_eq!(end.to_string(), "2027-01-01 0:00:00.0 +00:00:00");
+    }
+}
