@@ -28,11 +28,17 @@ pub struct FleetConfig {
     pub vms_interval_secs: u32,
     /// Include the scripted events (crossings, silence, distress).
     pub scripted: bool,
+    /// Put an NMEA 4.10 tag block with the transmission time (`c:`) before every AIS
+    /// sentence, as receiving stations that stamp their output do.
+    pub stamp_ais: bool,
+    /// How much faster than their speed boats move: 1 is true to life; the demo uses more
+    /// so that a crossing happens within a minute while report times stay real.
+    pub motion_scale: f64,
 }
 
 impl FleetConfig {
     /// A fleet of `vessels` boats with the usual report intervals: AIS Class A every 10 s,
-    /// Class B every 30 s, VMS every 10 minutes, scripted events on.
+    /// Class B every 30 s, VMS every 10 minutes, scripted events on, AIS not stamped.
     pub fn with_vessels(vessels: usize, seed: u64, start_ms: i64) -> Self {
         Self {
             vessels,
@@ -41,6 +47,8 @@ impl FleetConfig {
             ais_interval_secs: 10,
             vms_interval_secs: 600,
             scripted: true,
+            stamp_ais: false,
+            motion_scale: 1.0,
         }
     }
 }
@@ -267,12 +275,14 @@ impl Fleet {
                 let elapsed = (due - v.moved_at_ms).max(0);
                 let seq = self.seq;
                 let v = &mut self.vessels[i];
-                v.sail(elapsed, &mut self.rng);
+                let scaled = (elapsed as f64 * self.config.motion_scale.max(0.0)) as i64;
+                v.sail(scaled, &mut self.rng);
                 v.moved_at_ms = due;
                 if due < v.silent_from_ms {
-                    v.report(due, out);
+                    let stamp = self.config.stamp_ais.then_some(due);
+                    v.report(due, stamp, out);
                     if due >= v.next_static_ms {
-                        v.report_static(seq, out);
+                        v.report_static(seq, stamp, out);
                         v.next_static_ms = due + 360_000;
                         self.seq = (self.seq + 1) % 10;
                     }
@@ -348,7 +358,7 @@ impl Vessel {
         self.lat = lat;
     }
 
-    fn report(&self, t_ms: i64, out: &mut Vec<String>) {
+    fn report(&self, t_ms: i64, stamp: Option<i64>, out: &mut Vec<String>) {
         let lon = (self.lon * 600_000.0).round() as i64;
         let lat = (self.lat * 600_000.0).round() as i64;
         let sog = (self.sog_knots * 10.0).round() as u64;
@@ -378,7 +388,7 @@ impl Vessel {
                     .uint(0, 3)
                     .flag(false)
                     .uint(0, 19);
-                push_ais(&p, 'A', None, out);
+                push_ais(&p, 'A', None, stamp, out);
             }
             Transponder::AisClassB => {
                 p.uint(18, 6)
@@ -397,7 +407,7 @@ impl Vessel {
                     .flag(false)
                     .flag(false)
                     .uint(0, 20);
-                push_ais(&p, 'B', None, out);
+                push_ais(&p, 'B', None, stamp, out);
             }
             Transponder::Vms => {
                 let (y, mo, d, h, mi, s, _) = UtcMillis(t_ms).to_civil();
@@ -419,7 +429,7 @@ impl Vessel {
         }
     }
 
-    fn report_static(&self, seq: u8, out: &mut Vec<String>) {
+    fn report_static(&self, seq: u8, stamp: Option<i64>, out: &mut Vec<String>) {
         let mmsi = u64::from(self.mmsi);
         match self.transponder {
             Transponder::AisClassA => {
@@ -443,7 +453,7 @@ impl Vessel {
                     .uint(60, 6)
                     .uint(20, 8);
                 p.text(&self.registration, 20).uint(0, 1).uint(0, 1);
-                push_ais(&p, 'A', Some(seq), out);
+                push_ais(&p, 'A', Some(seq), stamp, out);
             }
             Transponder::AisClassB => {
                 let mut a = Payload::new();
@@ -452,7 +462,7 @@ impl Vessel {
                     .uint(mmsi, 30)
                     .uint(0, 2)
                     .text(&self.name, 20);
-                push_ais(&a, 'B', None, out);
+                push_ais(&a, 'B', None, stamp, out);
                 let mut b = Payload::new();
                 b.uint(24, 6)
                     .uint(0, 2)
@@ -464,7 +474,7 @@ impl Vessel {
                     .uint(u64::from(self.mmsi % 1_000_000), 20)
                     .text("XV", 7);
                 b.uint(10, 9).uint(5, 9).uint(2, 6).uint(2, 6).uint(0, 6);
-                push_ais(&b, 'B', None, out);
+                push_ais(&b, 'B', None, stamp, out);
             }
             Transponder::Sart => {
                 let mut p = Payload::new();
@@ -473,17 +483,26 @@ impl Vessel {
                     .uint(mmsi, 30)
                     .uint(0, 2)
                     .text("SART ACTIVE", 11);
-                push_ais(&p, 'A', None, out);
+                push_ais(&p, 'A', None, stamp, out);
             }
             Transponder::Vms => {}
         }
     }
 }
 
-fn push_ais(p: &Payload, channel: char, seq: Option<u8>, out: &mut Vec<String>) {
+fn push_ais(
+    p: &Payload,
+    channel: char,
+    seq: Option<u8>,
+    stamp_ms: Option<i64>,
+    out: &mut Vec<String>,
+) {
     let (armored, fill) = p.armored();
+    let tag = stamp_ms
+        .map(|t| tag_block(&format!("c:{}", t / 1000)))
+        .unwrap_or_default();
     for line in vdm_sentences("AI", channel, seq, &armored, fill, 60) {
-        out.push(line + "\r\n");
+        out.push(format!("{tag}{line}\r\n"));
     }
 }
 

@@ -37,6 +37,9 @@ pub(crate) struct Args {
     /// Leave out the scripted crossings, silence and distress.
     #[arg(long)]
     no_script: bool,
+    /// Stamp every AIS sentence with an NMEA 4.10 tag block holding its time (`c:`).
+    #[arg(long)]
+    tag_blocks: bool,
     /// Where to write: `-` (stdout), a file, `tcp://HOST:PORT` or `udp://HOST:PORT`.
     #[arg(long, short, default_value = "-")]
     output: String,
@@ -104,6 +107,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     config.ais_interval_secs = args.ais_interval_secs;
     config.vms_interval_secs = args.vms_interval_secs;
     config.scripted = !args.no_script;
+    config.stamp_ais = args.tag_blocks;
     let mut fleet = Fleet::new(config, args.duration_secs);
     let mut output = Output::open(&args.output)?;
     let end_ms =

@@ -1,0 +1,566 @@
+//! The pipeline task: bytes and bridge batches in, through the framer, the decoder, the
+//! normalizer and the dedupe filter, out to the store in batches. One task owns all the
+//! state; sources talk to it through a bounded channel, so a slow store slows the readers
+//! (TCP backpressure) instead of growing memory.
+//!
+//! A batch from a bridge is acknowledged only after everything it produced is committed.
+//! A failed store write is retried with backoff until it succeeds or the pipeline is shut
+//! down; while it retries, nothing more is read.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use haidang_nmea::{Decoder, DecoderConfig, Event, LineFramer};
+use haidang_store::{NewPosition, QuarantinedLine, Store, VesselId, VesselStatic};
+use tokio::sync::{broadcast, mpsc, oneshot};
+
+use crate::{Dedupe, Item, Normalizer, Received};
+
+/// A feed's name, stored with each position: `tcp:127.0.0.1:40000`, `udp:0.0.0.0:10110`,
+/// `bridge:DEVICE`, `demo`...
+pub type SourceName = Arc<str>;
+
+/// Limits and timings of the pipeline.
+#[derive(Clone, Debug)]
+pub struct PipelineConfig {
+    /// Inputs (chunks of bytes or batches) queued before senders wait.
+    pub channel_capacity: usize,
+    /// Positions written to the store in one transaction at most.
+    pub batch_size: usize,
+    /// Longest time a read position waits before it is written, in milliseconds.
+    pub flush_interval_ms: u64,
+    /// Window in which copies of one message from several receivers count once.
+    pub dedupe_window_ms: i64,
+    /// Longest line accepted, in bytes.
+    pub max_line_bytes: usize,
+}
+
+impl PipelineConfig {
+    /// 1,024 queued inputs, batches of 2,000 positions or 200 ms, a 30 s dedupe window,
+    /// lines of at most 1 KiB.
+    pub const RECOMMENDED: PipelineConfig = PipelineConfig {
+        channel_capacity: 1024,
+        batch_size: 2000,
+        flush_interval_ms: 200,
+        dedupe_window_ms: 30_000,
+        max_line_bytes: haidang_nmea::DEFAULT_MAX_LINE_BYTES,
+    };
+}
+
+/// What a bridge's batch became, once committed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BatchReport {
+    /// Lines in the batch.
+    pub lines: u64,
+    /// Positions it held (stored now, or already stored before).
+    pub positions: u64,
+    /// Lines quarantined from it (with their reasons).
+    pub quarantined: u64,
+}
+
+/// Why the pipeline could not take an input.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    /// The pipeline has shut down.
+    #[error("the ingest pipeline has stopped")]
+    Stopped,
+    /// The queue is full (only from the non-waiting send used by UDP).
+    #[error("the ingest queue is full")]
+    Full,
+}
+
+/// Counters of the whole pipeline since it started.
+#[derive(Debug, Default)]
+pub struct Stats {
+    /// Lines read from stream sources.
+    pub lines: AtomicU64,
+    /// Lines received in bridge batches.
+    pub batch_lines: AtomicU64,
+    /// Positions written that were new to the store.
+    pub positions_stored: AtomicU64,
+    /// Positions the store already had (replays, other receivers after the window).
+    pub positions_already_stored: AtomicU64,
+    /// Messages dropped as copies heard by another receiver within the window.
+    pub duplicates: AtomicU64,
+    /// Lines quarantined.
+    pub quarantined: AtomicU64,
+    /// Valid messages with nothing to store (no position, not a vessel).
+    pub skipped: AtomicU64,
+    /// Inputs dropped because the queue was full (UDP).
+    pub dropped_full: AtomicU64,
+    /// Store writes that failed and were retried.
+    pub store_retries: AtomicU64,
+    /// False while the store is failing.
+    pub store_ok: AtomicBool,
+}
+
+/// A position as it was committed, for the live stream.
+pub type LiveUpdate = Arc<NewPosition>;
+
+enum Input {
+    Bytes {
+        source: SourceName,
+        received_ms: i64,
+        bytes: Vec<u8>,
+    },
+    End {
+        source: SourceName,
+    },
+    Batch {
+        source: SourceName,
+        received_ms: i64,
+        lines: Vec<String>,
+        ack: oneshot::Sender<BatchReport>,
+    },
+    Shutdown,
+}
+
+/// The way into the pipeline; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct IngestHandle {
+    tx: mpsc::Sender<Input>,
+    stats: Arc<Stats>,
+    live: broadcast::Sender<LiveUpdate>,
+}
+
+impl std::fmt::Debug for Input {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Input::Bytes { .. } => "Bytes",
+            Input::End { .. } => "End",
+            Input::Batch { .. } => "Batch",
+            Input::Shutdown => "Shutdown",
+        })
+    }
+}
+
+/// UNIX milliseconds now.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+impl IngestHandle {
+    /// Bytes read from a stream source; waits while the queue is full (backpressure).
+    pub async fn send_bytes(&self, source: &SourceName, bytes: Vec<u8>) -> Result<(), IngestError> {
+        let input = Input::Bytes {
+            source: source.clone(),
+            received_ms: now_ms(),
+            bytes,
+        };
+        self.tx.send(input).await.map_err(|_| IngestError::Stopped)
+    }
+
+    /// Bytes from a source that cannot wait (UDP): dropped and counted when the queue is full.
+    pub fn try_send_bytes(&self, source: &SourceName, bytes: Vec<u8>) -> Result<(), IngestError> {
+        let input = Input::Bytes {
+            source: source.clone(),
+            received_ms: now_ms(),
+            bytes,
+        };
+        self.tx.try_send(input).map_err(|e| match e {
+            mpsc::error::TrySendError::Full(_) => {
+                self.stats.dropped_full.fetch_add(1, Ordering::Relaxed);
+                metrics::counter!("haidang_ingest_dropped_total", "reason" => "queue_full")
+                    .increment(1);
+                IngestError::Full
+            }
+            mpsc::error::TrySendError::Closed(_) => IngestError::Stopped,
+        })
+    }
+
+    /// A stream source ended: its last line, if unterminated, is taken as it is.
+    pub async fn end_of_stream(&self, source: &SourceName) -> Result<(), IngestError> {
+        self.tx
+            .send(Input::End {
+                source: source.clone(),
+            })
+            .await
+            .map_err(|_| IngestError::Stopped)
+    }
+
+    /// Lines from a bridge; resolves once everything they produced is committed.
+    pub async fn submit_batch(
+        &self,
+        source: &str,
+        lines: Vec<String>,
+    ) -> Result<BatchReport, IngestError> {
+        let (ack, done) = oneshot::channel();
+        let input = Input::Batch {
+            source: Arc::from(source),
+            received_ms: now_ms(),
+            lines,
+            ack,
+        };
+        self.tx
+            .send(input)
+            .await
+            .map_err(|_| IngestError::Stopped)?;
+        done.await.map_err(|_| IngestError::Stopped)
+    }
+
+    /// Asks the pipeline to store what it has read and stop.
+    pub async fn shutdown(&self) {
+        let _ = self.tx.send(Input::Shutdown).await;
+    }
+
+    /// The counters.
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    /// Positions as they are committed. A receiver that falls behind misses updates
+    /// (it gets a `Lagged` error) rather than holding memory.
+    pub fn subscribe(&self) -> broadcast::Receiver<LiveUpdate> {
+        self.live.subscribe()
+    }
+}
+
+/// Starts the pipeline on the current tokio runtime. It ends after [`IngestHandle::shutdown`]
+/// or when every handle is dropped, having written everything it read.
+pub fn spawn(config: PipelineConfig, store: Store) -> (IngestHandle, tokio::task::JoinHandle<()>) {
+    let (tx, rx) = mpsc::channel(config.channel_capacity.max(1));
+    let (live, _) = broadcast::channel(4096);
+    let stats = Arc::new(Stats::default());
+    stats.store_ok.store(true, Ordering::Relaxed);
+    let handle = IngestHandle {
+        tx,
+        stats: stats.clone(),
+        live: live.clone(),
+    };
+    let task = Pipeline::new(config, store, stats, live);
+    let join = tokio::spawn(task.run(rx));
+    (handle, join)
+}
+
+struct Pipeline {
+    config: PipelineConfig,
+    store: Store,
+    stats: Arc<Stats>,
+    live: broadcast::Sender<LiveUpdate>,
+    decoder: Decoder,
+    normalizer: Normalizer,
+    dedupe: Dedupe,
+    framers: HashMap<SourceName, (u32, LineFramer)>,
+    next_source_id: u32,
+    started: Instant,
+    positions: Vec<NewPosition>,
+    statics: Vec<(VesselId, VesselStatic)>,
+    quarantine: Vec<QuarantinedLine>,
+    acks: Vec<(oneshot::Sender<BatchReport>, BatchReport)>,
+}
+
+impl Pipeline {
+    fn new(
+        config: PipelineConfig,
+        store: Store,
+        stats: Arc<Stats>,
+        live: broadcast::Sender<LiveUpdate>,
+    ) -> Self {
+        Self {
+            dedupe: Dedupe::new(config.dedupe_window_ms, 32_768),
+            config,
+            store,
+            stats,
+            live,
+            decoder: Decoder::new(DecoderConfig::RECOMMENDED),
+            normalizer: Normalizer::new(),
+            framers: HashMap::new(),
+            next_source_id: 0,
+            started: Instant::now(),
+            positions: Vec::new(),
+            statics: Vec::new(),
+            quarantine: Vec::new(),
+            acks: Vec::new(),
+        }
+    }
+
+    async fn run(mut self, mut rx: mpsc::Receiver<Input>) {
+        let interval = Duration::from_millis(self.config.flush_interval_ms.max(1));
+        let mut deadline = tokio::time::Instant::now() + interval;
+        loop {
+            tokio::select! {
+                input = rx.recv() => match input {
+                    Some(Input::Shutdown) | None => break,
+                    Some(input) => self.take(input),
+                },
+                () = tokio::time::sleep_until(deadline) => {
+                    self.expire_fragments();
+                    self.flush().await;
+                    deadline = tokio::time::Instant::now() + interval;
+                }
+            }
+            if self.positions.len() >= self.config.batch_size || !self.acks.is_empty() {
+                self.flush().await;
+                deadline = tokio::time::Instant::now() + interval;
+            }
+        }
+        // Everything queued before the shutdown is taken too.
+        rx.close();
+        while let Some(input) = rx.recv().await {
+            if !matches!(input, Input::Shutdown) {
+                self.take(input);
+            }
+        }
+        let sources: Vec<SourceName> = self.framers.keys().cloned().collect();
+        for source in sources {
+            self.take(Input::End { source });
+        }
+        self.flush().await;
+    }
+
+    fn monotonic_ms(&self) -> u64 {
+        self.started.elapsed().as_millis() as u64
+    }
+
+    fn take(&mut self, input: Input) {
+        match input {
+            Input::Bytes {
+                source,
+                received_ms,
+                bytes,
+            } => {
+                let (id, mut framer) = self.framer(&source);
+                let now = self.monotonic_ms();
+                let mut items = Vec::new();
+                framer.push(&bytes, &mut |frame| {
+                    self.decoder.feed(frame, id, now, &mut |e| {
+                        items.push(normalize(
+                            &self.normalizer,
+                            &mut self.dedupe,
+                            &e,
+                            &source,
+                            received_ms,
+                        ))
+                    });
+                });
+                self.framers.insert(source, (id, framer));
+                self.absorb(items, None);
+            }
+            Input::End { source } => {
+                if let Some((id, mut framer)) = self.framers.remove(&source) {
+                    let now = self.monotonic_ms();
+                    let received_ms = now_ms();
+                    let mut items = Vec::new();
+                    framer.finish(&mut |frame| {
+                        self.decoder.feed(frame, id, now, &mut |e| {
+                            items.push(normalize(
+                                &self.normalizer,
+                                &mut self.dedupe,
+                                &e,
+                                &source,
+                                received_ms,
+                            ))
+                        });
+                    });
+                    self.absorb(items, None);
+                }
+            }
+            Input::Batch {
+                source,
+                received_ms,
+                lines,
+                ack,
+            } => {
+                // A batch is a whole unit with its own decoder: fragments it leaves pending
+                // are rejected with it, and it cannot break another source's messages.
+                let mut decoder = Decoder::new(DecoderConfig::RECOMMENDED);
+                let mut items = Vec::new();
+                let mut report = BatchReport {
+                    lines: lines.len() as u64,
+                    ..BatchReport::default()
+                };
+                for line in &lines {
+                    decoder.feed_line(line.as_bytes(), 0, 0, &mut |e| {
+                        items.push(normalize(
+                            &self.normalizer,
+                            &mut self.dedupe,
+                            &e,
+                            &source,
+                            received_ms,
+                        ))
+                    });
+                }
+                decoder.finish(&mut |e| {
+                    items.push(normalize(
+                        &self.normalizer,
+                        &mut self.dedupe,
+                        &e,
+                        &source,
+                        received_ms,
+                    ))
+                });
+                self.stats
+                    .batch_lines
+                    .fetch_add(decoder.stats().lines, Ordering::Relaxed);
+                self.absorb(items, Some(&mut report));
+                self.acks.push((ack, report));
+            }
+            Input::Shutdown => {}
+        }
+    }
+
+    fn framer(&mut self, source: &SourceName) -> (u32, LineFramer) {
+        match self.framers.remove(source) {
+            Some(entry) => entry,
+            None => {
+                // Each connection gets its own id, so that fragments never mix across feeds.
+                self.next_source_id = self.next_source_id.wrapping_add(1);
+                (
+                    self.next_source_id,
+                    LineFramer::new(self.config.max_line_bytes),
+                )
+            }
+        }
+    }
+
+    fn expire_fragments(&mut self) {
+        let now = self.monotonic_ms();
+        let received_ms = now_ms();
+        let mut items = Vec::new();
+        let source: SourceName = Arc::from("expired");
+        self.decoder.expire(now, &mut |e| {
+            items.push(normalize(
+                &self.normalizer,
+                &mut self.dedupe,
+                &e,
+                &source,
+                received_ms,
+            ))
+        });
+        self.absorb(items, None);
+    }
+
+    fn absorb(&mut self, items: Vec<Outcome>, mut report: Option<&mut BatchReport>) {
+        self.stats
+            .lines
+            .store(self.decoder.stats().lines, Ordering::Relaxed);
+        for outcome in items {
+            match outcome {
+                Outcome::Item(Item::Position(p)) => {
+                    if let Some(r) = report.as_deref_mut() {
+                        r.positions += 1;
+                    }
+                    self.positions.push(p);
+                }
+                Outcome::Item(Item::Static(v, s)) => self.statics.push((v, s)),
+                Outcome::Item(Item::Quarantine(q)) => {
+                    metrics::counter!("haidang_ingest_quarantined_total", "reason" => q.reason.clone()).increment(1);
+                    self.stats.quarantined.fetch_add(1, Ordering::Relaxed);
+                    if let Some(r) = report.as_deref_mut() {
+                        r.quarantined += 1;
+                    }
+                    self.quarantine.push(q);
+                }
+                Outcome::Skipped(reason) => {
+                    metrics::counter!("haidang_ingest_skipped_total", "reason" => reason)
+                        .increment(1);
+                    self.stats.skipped.fetch_add(1, Ordering::Relaxed);
+                }
+                Outcome::Duplicate => {
+                    metrics::counter!("haidang_ingest_duplicates_total").increment(1);
+                    self.stats.duplicates.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }
+    }
+
+    /// Writes everything pending, retrying until the store takes it.
+    async fn flush(&mut self) {
+        if self.positions.is_empty()
+            && self.statics.is_empty()
+            && self.quarantine.is_empty()
+            && self.acks.is_empty()
+        {
+            return;
+        }
+        let mut backoff = Duration::from_millis(100);
+        loop {
+            match self.write().await {
+                Ok(stored) => {
+                    self.stats.store_ok.store(true, Ordering::Relaxed);
+                    let already = self.positions.len() as u64 - stored;
+                    self.stats
+                        .positions_stored
+                        .fetch_add(stored, Ordering::Relaxed);
+                    self.stats
+                        .positions_already_stored
+                        .fetch_add(already, Ordering::Relaxed);
+                    metrics::counter!("haidang_positions_stored_total").increment(stored);
+                    for p in self.positions.drain(..) {
+                        let _ = self.live.send(Arc::new(p));
+                    }
+                    self.statics.clear();
+                    self.quarantine.clear();
+                    for (ack, report) in self.acks.drain(..) {
+                        let _ = ack.send(report);
+                    }
+                    return;
+                }
+                Err(error) => {
+                    self.stats.store_ok.store(false, Ordering::Relaxed);
+                    self.stats.store_retries.fetch_add(1, Ordering::Relaxed);
+                    metrics::counter!("haidang_store_retries_total").increment(1);
+                    tracing::warn!(%error, retry_in_ms = backoff.as_millis() as u64, "store write failed; retrying");
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                }
+            }
+        }
+    }
+
+    /// One attempt: returns the number of new positions.
+    async fn write(&self) -> Result<u64, haidang_store::StoreError> {
+        let mut stored = 0;
+        for chunk in self.positions.chunks(self.config.batch_size.max(1)) {
+            stored += self.store.insert_positions(chunk).await?;
+        }
+        for (vessel, data) in &self.statics {
+            self.store.upsert_vessel(vessel, data).await?;
+        }
+        if !self.quarantine.is_empty() {
+            self.store.insert_quarantined(&self.quarantine).await?;
+        }
+        Ok(stored)
+    }
+}
+
+// Outcomes are consumed right after they are made; boxing the large variant would cost an
+// allocation per position for nothing.
+#[allow(clippy::large_enum_variant)]
+enum Outcome {
+    Item(Item),
+    Skipped(&'static str),
+    Duplicate,
+}
+
+fn normalize(
+    normalizer: &Normalizer,
+    dedupe: &mut Dedupe,
+    event: &Event<'_>,
+    source: &SourceName,
+    received_ms: i64,
+) -> Outcome {
+    if let Event::Rejected(r) = event {
+        metrics::counter!("haidang_ingest_rejected_total", "reason" => r.reason.as_str())
+            .increment(1);
+    }
+    if let Event::Ais(r) = event
+        && !dedupe.first(r.sentences, received_ms)
+    {
+        return Outcome::Duplicate;
+    }
+    match normalizer.normalize(
+        event,
+        Received {
+            source,
+            at_ms: received_ms,
+        },
+    ) {
+        Ok(item) => Outcome::Item(item),
+        Err(skipped) => Outcome::Skipped(skipped.as_str()),
+    }
+}

@@ -1,0 +1,165 @@
+//! The pipeline end to end on an SQLite store: feeds over TCP and UDP, a bridge batch, and
+//! a shutdown that stores everything already read.
+
+use std::collections::BTreeSet;
+use std::sync::atomic::Ordering;
+
+use haidang_ingest::{PipelineConfig, spawn, tcp_listener, udp_listener};
+use haidang_sim::{Fleet, FleetConfig, Transponder};
+use haidang_store::Store;
+use tokio::io::AsyncWriteExt;
+use tokio::sync::watch;
+
+/// The simulated fleet's NMEA for `secs` of simulated time: AIS stamped with tag blocks,
+/// so that every report has its own fix time.
+fn fleet_nmea(vessels: usize, secs: u64, seed: u64) -> (String, usize, BTreeSet<String>) {
+    let start = 1_795_000_000_000;
+    let mut config = FleetConfig::with_vessels(vessels, seed, start);
+    config.stamp_ais = true;
+    config.scripted = false;
+    let mut fleet = Fleet::new(config, secs);
+    let mut lines = Vec::new();
+    fleet.advance(start + secs as i64 * 1000, &mut lines);
+    let positions = lines
+        .iter()
+        .filter(|l| {
+            l.contains("$GPRMC") || l.contains("VDM,1,1,,A,1") || l.contains("VDM,1,1,,B,B")
+        })
+        .count();
+    let ids = fleet
+        .vessels()
+        .iter()
+        .map(|v| match v.transponder {
+            Transponder::Vms => format!("reg:{}", v.registration),
+            _ => format!("mmsi:{}", v.mmsi),
+        })
+        .collect();
+    (lines.concat(), positions, ids)
+}
+
+async fn store() -> (Store, tempdir::Dir) {
+    let dir = tempdir::Dir::new();
+    let url = format!("sqlite:{}", dir.path.join("haidang.db").display());
+    (Store::open(&url).await.expect("store opens"), dir)
+}
+
+/// A temporary directory removed on drop (no extra dependency for one test file).
+mod tempdir {
+    pub(crate) struct Dir {
+        pub(crate) path: std::path::PathBuf,
+    }
+
+    impl Dir {
+        pub(crate) fn new() -> Self {
+            let path = std::env::temp_dir().join(format!(
+                "haidang-ingest-{}-{}",
+                std::process::id(),
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_nanos())
+            ));
+            std::fs::create_dir_all(&path).expect("temp dir");
+            Self { path }
+        }
+    }
+
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.path);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_position_sent_over_tcp_and_udp_is_stored_once() {
+    let (store, _dir) = store().await;
+    let (ingest, pipeline) = spawn(PipelineConfig::RECOMMENDED, store.clone());
+    let (stop, shutdown) = watch::channel(false);
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind TCP");
+    let tcp_addr = listener.local_addr().expect("addr");
+    let tcp = tokio::spawn(tcp_listener(listener, ingest.clone(), shutdown.clone()));
+    let socket = tokio::net::UdpSocket::bind("127.0.0.1:0")
+        .await
+        .expect("bind UDP");
+    let udp_addr = socket.local_addr().expect("addr");
+    let udp = tokio::spawn(udp_listener(socket, ingest.clone(), shutdown.clone()));
+
+    // Two fleets with different seeds, so that no report is sent twice.
+    let (over_tcp, tcp_positions, tcp_vessels) = fleet_nmea(50, 1800, 1);
+    let (over_udp, udp_positions, udp_vessels) = fleet_nmea(10, 600, 2);
+    let mut stream = tokio::net::TcpStream::connect(tcp_addr)
+        .await
+        .expect("connect");
+    // Odd-sized writes, so that lines are split across reads.
+    for chunk in over_tcp.as_bytes().chunks(1000) {
+        stream.write_all(chunk).await.expect("send");
+    }
+    stream.shutdown().await.expect("close");
+    let sender = std::net::UdpSocket::bind("127.0.0.1:0").expect("UDP sender");
+    for line in over_udp.split_inclusive('\n') {
+        sender
+            .send_to(line.as_bytes(), udp_addr)
+            .expect("send datagram");
+        // Loopback UDP drops nothing at this pace, and the queue never fills.
+        tokio::time::sleep(std::time::Duration::from_micros(50)).await;
+    }
+
+    // Wait until everything arrived (the batches flush every 200 ms).
+    let expected = (tcp_positions + udp_positions) as u64;
+    for _ in 0..100 {
+        if ingest.stats().positions_stored.load(Ordering::Relaxed) >= expected {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    stop.send(true).expect("signal");
+    tcp.await.expect("TCP source ends");
+    udp.await.expect("UDP source ends");
+    ingest.shutdown().await;
+    pipeline.await.expect("pipeline ends");
+
+    let counts = store.counts().await.expect("counts");
+    assert_eq!(counts.positions, expected, "stored once each: {counts:?}");
+    assert_eq!(ingest.stats().quarantined.load(Ordering::Relaxed), 0);
+    assert_eq!(
+        counts.vessels,
+        tcp_vessels.union(&udp_vessels).count() as u64
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_is_acknowledged_after_commit_and_a_replay_is_stored_once() {
+    let (store, _dir) = store().await;
+    let (ingest, pipeline) = spawn(PipelineConfig::RECOMMENDED, store.clone());
+    let (nmea, positions, _) = fleet_nmea(5, 600, 3);
+    let lines: Vec<String> = nmea.lines().map(str::to_owned).collect();
+    let mut with_garbage = lines.clone();
+    with_garbage.push("!AIVDM,1,1,,B,142O8P@0161NcTHErr8e0rI80<0;,0*9A".to_owned());
+
+    let report = ingest
+        .submit_batch("bridge:TEST", with_garbage)
+        .await
+        .expect("acknowledged");
+    assert_eq!(report.positions, positions as u64);
+    assert_eq!(report.quarantined, 1);
+    // Acknowledged means committed: the store has it now.
+    assert_eq!(
+        store.counts().await.expect("counts").positions,
+        positions as u64
+    );
+
+    // The bridge resends the same batch (it missed the acknowledgement): stored once.
+    ingest
+        .submit_batch("bridge:TEST", lines)
+        .await
+        .expect("acknowledged");
+    assert_eq!(
+        store.counts().await.expect("counts").positions,
+        positions as u64
+    );
+    ingest.shutdown().await;
+    pipeline.await.expect("pipeline ends");
+}
