@@ -9,6 +9,8 @@ use clap::{Parser, Subcommand};
 mod decode;
 mod geofence;
 mod json;
+mod migrate;
+mod serve;
 mod simulate;
 
 /// Haidang watches Viet Nam's fishing fleet at sea.
@@ -29,6 +31,11 @@ enum Command {
     /// Write a synthetic fleet's NMEA (AIS and VMS, with crossings, a silence and a
     /// distress) to stdout, a file, or a TCP or UDP address.
     Simulate(simulate::Args),
+    /// Apply the store's migrations and exit.
+    Migrate(migrate::Args),
+    /// Run Haidang: the store, NMEA ingest over TCP and UDP, and the HTTP API;
+    /// --demo adds a simulated fleet.
+    Serve(serve::Args),
 }
 
 fn main() -> ExitCode {
@@ -37,6 +44,8 @@ fn main() -> ExitCode {
         Command::Decode(args) => decode::run(&args),
         Command::Geofence(args) => geofence::run(&args),
         Command::Simulate(args) => simulate::run(&args),
+        Command::Migrate(args) => migrate::run(&args),
+        Command::Serve(args) => serve::run(&args),
     };
     match result {
         Ok(code) => code,
