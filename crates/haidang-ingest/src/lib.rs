@@ -3,8 +3,8 @@
 //! rows with both the fix time and the receive time; [`Dedupe`] drops the copies of one
 //! message heard by several receivers; [`Plausibility`] flags fixes that imply an
 //! impossible speed. The [`spawn`]ed pipeline task runs them between the sources
-//! ([`tcp_listener`], [`udp_listener`], [`tcp_client`], [`file_replay`], and bridge batches
-//! through [`IngestHandle::submit_batch`]) and the store.
+//! ([`tcp_listener`], [`udp_listener`], [`tcp_client`], [`serial_port`], [`file_replay`],
+//! and bridge batches through [`IngestHandle::submit_batch`]) and the store.
 //!
 //! **Architecture Invariant:** the transforms are pure and synchronous, with time passed
 //! in; every input ends in exactly one [`Item`] or a counted [`Skipped`] reason.
@@ -13,6 +13,7 @@ mod dedupe;
 mod normalize;
 mod pipeline;
 mod plausibility;
+mod serial;
 mod sources;
 
 pub use dedupe::Dedupe;
@@ -22,4 +23,5 @@ pub use pipeline::{
     spawn,
 };
 pub use plausibility::{Plausibility, Verdict};
+pub use serial::{Framing, FramingError, Parity, SerialConfig, serial_port};
 pub use sources::{file_replay, tcp_client, tcp_listener, udp_listener};
