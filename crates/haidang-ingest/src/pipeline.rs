@@ -38,11 +38,11 @@ pub struct PipelineConfig {
 }
 
 impl PipelineConfig {
-    /// 1,024 queued inputs, batches of 2,000 positions or 200 ms, a 30 s dedupe window,
+    /// 1,024 queued inputs, batches of 10,000 positions or 200 ms, a 30 s dedupe window,
     /// lines of at most 1 KiB.
     pub const RECOMMENDED: PipelineConfig = PipelineConfig {
         channel_capacity: 1024,
-        batch_size: 2000,
+        batch_size: 10_000,
         flush_interval_ms: 200,
         dedupe_window_ms: 30_000,
         max_line_bytes: haidang_nmea::DEFAULT_MAX_LINE_BYTES,
@@ -251,6 +251,7 @@ struct Pipeline {
     statics: Vec<(VesselId, VesselStatic)>,
     quarantine: Vec<QuarantinedLine>,
     acks: Vec<(oneshot::Sender<BatchReport>, BatchReport)>,
+    writes: tokio::task::JoinSet<()>,
 }
 
 impl Pipeline {
@@ -275,6 +276,7 @@ impl Pipeline {
             statics: Vec::new(),
             quarantine: Vec::new(),
             acks: Vec::new(),
+            writes: tokio::task::JoinSet::new(),
         }
     }
 
@@ -310,6 +312,7 @@ impl Pipeline {
             self.take(Input::End { source });
         }
         self.flush().await;
+        self.drain_writes().await;
     }
 
     fn monotonic_ms(&self) -> u64 {
@@ -468,7 +471,8 @@ impl Pipeline {
         }
     }
 
-    /// Writes everything pending, retrying until the store takes it.
+    /// Hands everything pending to a writer task, waiting while the most writes allowed are
+    /// in flight (so a slow store slows the reading, and memory stays bounded).
     async fn flush(&mut self) {
         if self.positions.is_empty()
             && self.statics.is_empty()
@@ -477,12 +481,60 @@ impl Pipeline {
         {
             return;
         }
+        while self.writes.len() >= MAX_CONCURRENT_WRITES {
+            self.writes.join_next().await;
+        }
+        let batch = WriteBatch {
+            positions: std::mem::take(&mut self.positions),
+            statics: std::mem::take(&mut self.statics),
+            quarantine: std::mem::take(&mut self.quarantine),
+            acks: std::mem::take(&mut self.acks),
+        };
+        let writer = Writer {
+            store: self.store.clone(),
+            stats: self.stats.clone(),
+            live: self.live.clone(),
+            chunk: self.config.batch_size.max(1),
+        };
+        self.writes.spawn(writer.write_until_stored(batch));
+    }
+
+    /// Waits for every write in flight.
+    async fn drain_writes(&mut self) {
+        while self.writes.join_next().await.is_some() {}
+    }
+}
+
+/// Writes that may run at once. Two keep both of this machine's cores busy in the
+/// database; their row locks are taken in one order (vessels sorted by key, latest
+/// positions by vessel id), so they cannot deadlock each other.
+const MAX_CONCURRENT_WRITES: usize = 2;
+
+/// What one write stores, and whom it acknowledges.
+struct WriteBatch {
+    positions: Vec<NewPosition>,
+    statics: Vec<(VesselId, VesselStatic)>,
+    quarantine: Vec<QuarantinedLine>,
+    acks: Vec<(oneshot::Sender<BatchReport>, BatchReport)>,
+}
+
+struct Writer {
+    store: Store,
+    stats: Arc<Stats>,
+    live: broadcast::Sender<LiveUpdate>,
+    chunk: usize,
+}
+
+impl Writer {
+    /// Writes the batch, retrying with backoff until the store takes it; then publishes the
+    /// positions and acknowledges the bridges' batches.
+    async fn write_until_stored(self, batch: WriteBatch) {
         let mut backoff = Duration::from_millis(100);
         loop {
-            match self.write().await {
+            match self.write(&batch).await {
                 Ok(stored) => {
                     self.stats.store_ok.store(true, Ordering::Relaxed);
-                    let already = self.positions.len() as u64 - stored;
+                    let already = batch.positions.len() as u64 - stored;
                     self.stats
                         .positions_stored
                         .fetch_add(stored, Ordering::Relaxed);
@@ -490,12 +542,10 @@ impl Pipeline {
                         .positions_already_stored
                         .fetch_add(already, Ordering::Relaxed);
                     metrics::counter!("haidang_positions_stored_total").increment(stored);
-                    for p in self.positions.drain(..) {
+                    for p in batch.positions {
                         let _ = self.live.send(Arc::new(p));
                     }
-                    self.statics.clear();
-                    self.quarantine.clear();
-                    for (ack, report) in self.acks.drain(..) {
+                    for (ack, report) in batch.acks {
                         let _ = ack.send(report);
                     }
                     return;
@@ -513,16 +563,14 @@ impl Pipeline {
     }
 
     /// One attempt: returns the number of new positions.
-    async fn write(&self) -> Result<u64, haidang_store::StoreError> {
+    async fn write(&self, batch: &WriteBatch) -> Result<u64, haidang_store::StoreError> {
         let mut stored = 0;
-        for chunk in self.positions.chunks(self.config.batch_size.max(1)) {
+        for chunk in batch.positions.chunks(self.chunk) {
             stored += self.store.insert_positions(chunk).await?;
         }
-        for (vessel, data) in &self.statics {
-            self.store.upsert_vessel(vessel, data).await?;
-        }
-        if !self.quarantine.is_empty() {
-            self.store.insert_quarantined(&self.quarantine).await?;
+        self.store.upsert_vessels(&batch.statics).await?;
+        if !batch.quarantine.is_empty() {
+            self.store.insert_quarantined(&batch.quarantine).await?;
         }
         Ok(stored)
     }

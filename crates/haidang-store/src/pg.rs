@@ -28,7 +28,13 @@ pub struct PgStore {
 impl PgStore {
     /// Connects to `url` (`postgres://user@host:port/database`).
     pub async fn connect(url: &str) -> Result<Self> {
-        let pool = PgPoolOptions::new().max_connections(8).connect(url).await?;
+        // A connection that cannot be had within 5 s is an error now, not a silent 30 s
+        // wait: the caller (ingest) retries, counts it, and reports the store unready.
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(std::time::Duration::from_secs(5))
+            .connect(url)
+            .await?;
         Ok(Self {
             pool,
             partitions: Arc::default(),
@@ -180,6 +186,29 @@ impl PgStore {
 
     /// Merges static data into the vessel's row, creating it if needed.
     pub async fn upsert_vessel(&self, vessel: &VesselId, data: &VesselStatic) -> Result<()> {
+        let mut conn = self.pool.acquire().await?;
+        Self::upsert_one(&mut conn, vessel, data).await
+    }
+
+    /// [`Self::upsert_vessel`] for many vessels, in one transaction (one commit, one
+    /// flush to disk, instead of one per vessel).
+    pub async fn upsert_vessels(&self, items: &[(VesselId, VesselStatic)]) -> Result<()> {
+        if items.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.pool.begin().await?;
+        for (vessel, data) in items {
+            Self::upsert_one(&mut tx, vessel, data).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn upsert_one(
+        conn: &mut sqlx::PgConnection,
+        vessel: &VesselId,
+        data: &VesselStatic,
+    ) -> Result<()> {
         sqlx::query(
             "INSERT INTO vessels AS old (vessel_key, mmsi, registration, name, call_sign, imo, \
                ship_type, length_meters, beam_meters, draught_meters, destination, province, \
@@ -215,7 +244,7 @@ impl PgStore {
         .bind(data.province.as_deref())
         .bind(data.vms_provider.as_deref())
         .bind(data.updated_at.map(truncate_micros))
-        .execute(&self.pool)
+        .execute(&mut *conn)
         .await?;
         Ok(())
     }

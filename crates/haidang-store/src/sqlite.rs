@@ -127,6 +127,29 @@ impl SqliteStore {
 
     /// Merges static data into the vessel's row, creating it if needed.
     pub async fn upsert_vessel(&self, vessel: &VesselId, data: &VesselStatic) -> Result<()> {
+        let mut conn = self.pool.acquire().await?;
+        Self::upsert_one(&mut conn, vessel, data).await
+    }
+
+    /// [`Self::upsert_vessel`] for many vessels, in one transaction (one commit, one
+    /// flush to disk, instead of one per vessel).
+    pub async fn upsert_vessels(&self, items: &[(VesselId, VesselStatic)]) -> Result<()> {
+        if items.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.pool.begin().await?;
+        for (vessel, data) in items {
+            Self::upsert_one(&mut tx, vessel, data).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn upsert_one(
+        conn: &mut sqlx::SqliteConnection,
+        vessel: &VesselId,
+        data: &VesselStatic,
+    ) -> Result<()> {
         sqlx::query(
             "INSERT INTO vessels (vessel_key, mmsi, registration, name, call_sign, imo, \
                ship_type, length_meters, beam_meters, draught_meters, destination, province, \
@@ -167,7 +190,7 @@ impl SqliteStore {
         .bind(data.province.clone())
         .bind(data.vms_provider.clone())
         .bind(data.updated_at.map(to_micros))
-        .execute(&self.pool)
+        .execute(&mut *conn)
         .await?;
         Ok(())
     }

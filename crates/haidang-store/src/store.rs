@@ -70,6 +70,11 @@ impl Store {
         dispatch!(self, s => s.upsert_vessel(vessel, data).await)
     }
 
+    /// [`Store::upsert_vessel`] for many vessels, in one transaction.
+    pub async fn upsert_vessels(&self, items: &[(VesselId, VesselStatic)]) -> Result<()> {
+        dispatch!(self, s => s.upsert_vessels(items).await)
+    }
+
     /// The static data stored for a vessel, or `None` if the store has never heard of it.
     pub async fn vessel(&self, vessel: &VesselId) -> Result<Option<VesselStatic>> {
         dispatch!(self, s => s.vessel(vessel).await)

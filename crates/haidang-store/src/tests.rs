@@ -369,6 +369,40 @@ async fn vessel_static_data_merges(store: Store) {
         }
     );
 
+    // Many at once, in order: the same merge rules, in one transaction.
+    let (a, b) = (vessel(2), vessel(3));
+    let named = |name: &str, hours: i64| VesselStatic {
+        name: Some(name.into()),
+        updated_at: Some(t0() + Duration::hours(hours)),
+        ..VesselStatic::default()
+    };
+    store
+        .upsert_vessels(&[
+            (a.clone(), named("A1", 1)),
+            (b.clone(), named("B1", 1)),
+            (a.clone(), named("A2", 2)),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .vessel(&a)
+            .await
+            .unwrap()
+            .and_then(|s| s.name)
+            .as_deref(),
+        Some("A2")
+    );
+    assert_eq!(
+        store
+            .vessel(&b)
+            .await
+            .unwrap()
+            .and_then(|s| s.name)
+            .as_deref(),
+        Some("B1")
+    );
+
     // A vessel first seen in a position has a row too; a VMS one carries its registration.
     let reg = VesselId::Registration("BD-97979-TS".into());
     let mut p = fix(0, 0, 109.0, 13.0);
@@ -381,7 +415,8 @@ async fn vessel_static_data_merges(store: Store) {
     assert_eq!(known.registration.as_deref(), Some("BD-97979-TS"));
     assert_eq!(known.name, None);
     assert_eq!(store.vessel(&v).await.unwrap(), Some(merged));
-    assert_eq!(store.counts().await.unwrap().vessels, 2);
+    // Vessels 1, 2, 3 and the VMS one.
+    assert_eq!(store.counts().await.unwrap().vessels, 4);
 }
 
 async fn quarantine_is_idempotent(store: Store) {
