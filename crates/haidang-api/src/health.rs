@@ -72,6 +72,8 @@ pub(crate) struct StatsBody {
     positions: u64,
     /// Quarantined lines in the store.
     quarantined: u64,
+    /// Zone events (enter, exit, approach) in the store.
+    zone_events: u64,
     /// The pipeline's counters since it started.
     ingest: IngestCounters,
 }
@@ -99,6 +101,7 @@ pub(crate) async fn stats(State(state): State<AppState>) -> Result<Json<StatsBod
         vessels: counts.vessels,
         positions: counts.positions,
         quarantined: counts.quarantined,
+        zone_events: counts.zone_events,
         ingest: IngestCounters {
             lines: get(&s.lines),
             batch_lines: get(&s.batch_lines),

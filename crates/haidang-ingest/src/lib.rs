@@ -20,7 +20,7 @@ pub use dedupe::Dedupe;
 pub use normalize::{Item, Normalizer, Received, Skipped};
 pub use pipeline::{
     BatchReport, IngestError, IngestHandle, LiveUpdate, PipelineConfig, SourceName, Stats, now_ms,
-    spawn,
+    spawn, spawn_with_zones,
 };
 pub use plausibility::{Plausibility, Verdict};
 pub use serial::{Framing, FramingError, Parity, SerialConfig, serial_port};

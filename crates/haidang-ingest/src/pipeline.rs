@@ -12,8 +12,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use haidang_geofence::{Tracker, TrackerConfig, ZoneIndex};
 use haidang_nmea::{Decoder, DecoderConfig, Event, LineFramer};
-use haidang_store::{NewPosition, QuarantinedLine, Store, VesselId, VesselStatic};
+use haidang_store::{NewPosition, QuarantinedLine, Store, VesselId, VesselStatic, ZoneEvent};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::{Dedupe, Item, Normalizer, Received};
@@ -219,9 +220,35 @@ impl IngestHandle {
     }
 }
 
+/// [`spawn`], with the geofence: every stored position also goes through a per-vessel
+/// [`Tracker`] over `zones` (recommended hysteresis and approach distances), and the enter,
+/// exit and approach events it raises are stored with the positions.
+pub fn spawn_with_zones(
+    config: PipelineConfig,
+    store: Store,
+    zones: Arc<ZoneIndex>,
+) -> (IngestHandle, tokio::task::JoinHandle<()>) {
+    spawn_inner(
+        config,
+        store,
+        Some(Geofence {
+            zones,
+            tracker: Tracker::new(TrackerConfig::recommended()),
+        }),
+    )
+}
+
 /// Starts the pipeline on the current tokio runtime. It ends after [`IngestHandle::shutdown`]
 /// or when every handle is dropped, having written everything it read.
 pub fn spawn(config: PipelineConfig, store: Store) -> (IngestHandle, tokio::task::JoinHandle<()>) {
+    spawn_inner(config, store, None)
+}
+
+fn spawn_inner(
+    config: PipelineConfig,
+    store: Store,
+    geofence: Option<Geofence>,
+) -> (IngestHandle, tokio::task::JoinHandle<()>) {
     let (tx, rx) = mpsc::channel(config.channel_capacity.max(1));
     let (live, _) = broadcast::channel(4096);
     let stats = Arc::new(Stats::default());
@@ -231,7 +258,8 @@ pub fn spawn(config: PipelineConfig, store: Store) -> (IngestHandle, tokio::task
         stats: stats.clone(),
         live: live.clone(),
     };
-    let task = Pipeline::new(config, store, stats, live);
+    let mut task = Pipeline::new(config, store, stats, live);
+    task.geofence = geofence;
     let join = tokio::spawn(task.run(rx));
     (handle, join)
 }
@@ -252,6 +280,15 @@ struct Pipeline {
     quarantine: Vec<QuarantinedLine>,
     acks: Vec<(oneshot::Sender<BatchReport>, BatchReport)>,
     writes: tokio::task::JoinSet<()>,
+    geofence: Option<Geofence>,
+    events: Vec<ZoneEvent>,
+    raised: Vec<haidang_geofence::Event>,
+}
+
+/// The zones and the per-vessel state the geofence keeps.
+struct Geofence {
+    zones: Arc<ZoneIndex>,
+    tracker: Tracker,
 }
 
 impl Pipeline {
@@ -277,6 +314,9 @@ impl Pipeline {
             quarantine: Vec::new(),
             acks: Vec::new(),
             writes: tokio::task::JoinSet::new(),
+            geofence: None,
+            events: Vec::new(),
+            raised: Vec::new(),
         }
     }
 
@@ -447,6 +487,7 @@ impl Pipeline {
                     if let Some(r) = report.as_deref_mut() {
                         r.positions += 1;
                     }
+                    self.geofence(&p);
                     self.positions.push(p);
                 }
                 Outcome::Item(Item::Static(v, s)) => self.statics.push((v, s)),
@@ -471,6 +512,39 @@ impl Pipeline {
         }
     }
 
+    /// Runs a position through the geofence, keeping the events it raises.
+    fn geofence(&mut self, p: &NewPosition) {
+        let Some(geofence) = self.geofence.as_mut() else {
+            return;
+        };
+        let fix_ms = (p.fix_time.unix_timestamp_nanos() / 1_000_000) as i64;
+        self.raised.clear();
+        let key = p.vessel.key();
+        geofence.tracker.update(
+            &geofence.zones,
+            &geo::Haversine,
+            &key,
+            fix_ms,
+            p.position,
+            &mut self.raised,
+        );
+        for e in &self.raised {
+            let zone = geofence.zones.zone(e.zone);
+            metrics::counter!("haidang_zone_events_total", "event" => e.kind.as_str(), "class" => zone.class().as_str()).increment(1);
+            self.events.push(ZoneEvent {
+                vessel: p.vessel.clone(),
+                fix_time: p.fix_time,
+                received_at: p.received_at,
+                event: e.kind.as_str().to_owned(),
+                zone_id: zone.id().to_owned(),
+                zone_class: zone.class().as_str().to_owned(),
+                country: zone.country().map(str::to_owned),
+                distance_meters: e.distance.map(|d| d.0),
+                position: p.position,
+            });
+        }
+    }
+
     /// Hands everything pending to a writer task, waiting while the most writes allowed are
     /// in flight (so a slow store slows the reading, and memory stays bounded).
     async fn flush(&mut self) {
@@ -486,6 +560,7 @@ impl Pipeline {
         }
         let batch = WriteBatch {
             positions: std::mem::take(&mut self.positions),
+            events: std::mem::take(&mut self.events),
             statics: std::mem::take(&mut self.statics),
             quarantine: std::mem::take(&mut self.quarantine),
             acks: std::mem::take(&mut self.acks),
@@ -513,6 +588,7 @@ const MAX_CONCURRENT_WRITES: usize = 2;
 /// What one write stores, and whom it acknowledges.
 struct WriteBatch {
     positions: Vec<NewPosition>,
+    events: Vec<ZoneEvent>,
     statics: Vec<(VesselId, VesselStatic)>,
     quarantine: Vec<QuarantinedLine>,
     acks: Vec<(oneshot::Sender<BatchReport>, BatchReport)>,
@@ -568,6 +644,8 @@ impl Writer {
         for chunk in batch.positions.chunks(self.chunk) {
             stored += self.store.insert_positions(chunk).await?;
         }
+        // After the positions, which create the vessels the events refer to.
+        self.store.insert_zone_events(&batch.events).await?;
         self.store.upsert_vessels(&batch.statics).await?;
         if !batch.quarantine.is_empty() {
             self.store.insert_quarantined(&batch.quarantine).await?;

@@ -163,3 +163,42 @@ async fn a_batch_is_acknowledged_after_commit_and_a_replay_is_stored_once() {
     ingest.shutdown().await;
     pipeline.await.expect("pipeline ends");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crossings_raise_zone_events_stored_with_the_positions() {
+    let zones_text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../geodata/zones.geojson"
+    ))
+    .expect("geodata/zones.geojson");
+    let zones = std::sync::Arc::new(
+        haidang_geofence::ZoneIndex::from_geojson(&zones_text).expect("zones load"),
+    );
+    let (store, _dir) = store().await;
+    let (ingest, pipeline) =
+        haidang_ingest::spawn_with_zones(PipelineConfig::RECOMMENDED, store.clone(), zones);
+    // Only the scripted boats, for ten hours: two cross into Indonesian waters, one into
+    // Chinese waters.
+    let start = 1_795_000_000_000;
+    let mut config = FleetConfig::with_vessels(0, 1, start);
+    config.stamp_ais = true;
+    let mut fleet = Fleet::new(config, 36_000);
+    let mut lines = Vec::new();
+    fleet.advance(start + 36_000_000, &mut lines);
+    let lines: Vec<String> = lines.iter().map(|l| l.trim_end().to_owned()).collect();
+    for batch in lines.chunks(500) {
+        ingest
+            .submit_batch("bridge:TEST", batch.to_vec())
+            .await
+            .expect("acknowledged");
+    }
+    ingest.shutdown().await;
+    pipeline.await.expect("pipeline ends");
+    let counts = store.counts().await.expect("counts");
+    // Golden for this seed and the shipped zones, checked by reading the events: each
+    // crosser enters its starting zone, gets three approach warnings (10, 5, 2 nm) before
+    // each line it nears, leaves, and enters the next zone, ending in foreign-idn (two
+    // boats, through the undelimited band north of the 2003 line) or foreign-chn; the
+    // silent and distress boats only enter their starting zone.
+    assert_eq!(counts.zone_events, 30, "{counts:?}");
+}

@@ -38,7 +38,7 @@ mod tests;
 
 pub use error::{Result, StoreError};
 pub use model::{
-    BBox, Counts, NewPosition, QuarantinedLine, StoredPosition, VesselId, VesselStatic,
+    BBox, Counts, NewPosition, QuarantinedLine, StoredPosition, VesselId, VesselStatic, ZoneEvent,
 };
 pub use pg::PgStore;
 pub use sqlite::SqliteStore;

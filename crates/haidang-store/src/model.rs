@@ -161,6 +161,29 @@ pub struct QuarantinedLine {
     pub line: String,
 }
 
+/// A vessel entering, leaving or approaching a zone, as the geofence saw it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ZoneEvent {
+    /// Whose fix raised it.
+    pub vessel: VesselId,
+    /// The fix time of the fix that raised it.
+    pub fix_time: OffsetDateTime,
+    /// When the shore read that fix.
+    pub received_at: OffsetDateTime,
+    /// `enter`, `exit` or `approach`.
+    pub event: String,
+    /// The zone's id in the zone set.
+    pub zone_id: String,
+    /// The zone's class (`foreign`, `undelimited`, `vn_eez`...).
+    pub zone_class: String,
+    /// The zone's country (ISO 3166 alpha-3), if it has one.
+    pub country: Option<String>,
+    /// Distance from the fix to the zone's boundary, when within the search radius.
+    pub distance_meters: Option<f64>,
+    /// Where the vessel was.
+    pub position: LatLon,
+}
+
 /// A box in WGS 84 degrees. `west > east` means the box crosses the antimeridian.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct BBox {
@@ -194,6 +217,8 @@ pub struct Counts {
     pub positions: u64,
     /// Quarantined lines.
     pub quarantined: u64,
+    /// Zone events (enter, exit, approach).
+    pub zone_events: u64,
 }
 
 /// `t` in whole microseconds since the UNIX epoch, rounded towards the past.

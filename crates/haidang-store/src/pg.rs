@@ -9,7 +9,7 @@ use time::{Month, OffsetDateTime};
 
 use crate::error::Result;
 use crate::model::{
-    BBox, Counts, NewPosition, QuarantinedLine, StoredPosition, VesselId, VesselStatic,
+    BBox, Counts, NewPosition, QuarantinedLine, StoredPosition, VesselId, VesselStatic, ZoneEvent,
     truncate_micros,
 };
 use crate::rows;
@@ -306,6 +306,63 @@ impl PgStore {
         Ok(done.rows_affected())
     }
 
+    /// Stores the zone events not stored yet; returns how many were new.
+    pub async fn insert_zone_events(&self, events: &[ZoneEvent]) -> Result<u64> {
+        if events.is_empty() {
+            return Ok(0);
+        }
+        let done = sqlx::query(
+            "INSERT INTO zone_events (vessel_id, fix_time, received_at, event, zone_id, \
+               zone_class, country, distance_meters, lon, lat) \
+             SELECT v.id, e.fix_time, e.received_at, e.event, e.zone_id, e.zone_class, \
+               e.country, e.distance_meters, e.lon, e.lat \
+             FROM UNNEST($1::text[], $2::timestamptz[], $3::timestamptz[], $4::text[], \
+               $5::text[], $6::text[], $7::text[], $8::float8[], $9::float8[], $10::float8[]) \
+               AS e(vessel_key, fix_time, received_at, event, zone_id, zone_class, country, \
+                 distance_meters, lon, lat) \
+             JOIN vessels v ON v.vessel_key = e.vessel_key \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(events.iter().map(|e| e.vessel.key()).collect::<Vec<_>>())
+        .bind(
+            events
+                .iter()
+                .map(|e| truncate_micros(e.fix_time))
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            events
+                .iter()
+                .map(|e| truncate_micros(e.received_at))
+                .collect::<Vec<_>>(),
+        )
+        .bind(events.iter().map(|e| e.event.as_str()).collect::<Vec<_>>())
+        .bind(
+            events
+                .iter()
+                .map(|e| e.zone_id.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            events
+                .iter()
+                .map(|e| e.zone_class.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            events
+                .iter()
+                .map(|e| e.country.as_deref())
+                .collect::<Vec<_>>(),
+        )
+        .bind(events.iter().map(|e| e.distance_meters).collect::<Vec<_>>())
+        .bind(events.iter().map(|e| e.position.lon()).collect::<Vec<_>>())
+        .bind(events.iter().map(|e| e.position.lat()).collect::<Vec<_>>())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
     /// The latest position of every vessel (by fix time), ordered by vessel key; with a
     /// box, only the vessels whose latest position is inside it (edges included).
     pub async fn latest_positions(&self, within: Option<BBox>) -> Result<Vec<StoredPosition>> {
@@ -370,7 +427,7 @@ impl PgStore {
     pub async fn counts(&self) -> Result<Counts> {
         let row = sqlx::query(
             "SELECT (SELECT count(*) FROM vessels), (SELECT count(*) FROM positions), \
-                    (SELECT count(*) FROM quarantine)",
+                    (SELECT count(*) FROM quarantine), (SELECT count(*) FROM zone_events)",
         )
         .fetch_one(&self.pool)
         .await?;
@@ -378,6 +435,7 @@ impl PgStore {
             vessels: rows::count(row.try_get(0)?),
             positions: rows::count(row.try_get(1)?),
             quarantined: rows::count(row.try_get(2)?),
+            zone_events: rows::count(row.try_get(3)?),
         })
     }
 }

@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 
 use crate::error::{Result, StoreError};
 use crate::model::{
-    BBox, Counts, NewPosition, QuarantinedLine, StoredPosition, VesselId, VesselStatic,
+    BBox, Counts, NewPosition, QuarantinedLine, StoredPosition, VesselId, VesselStatic, ZoneEvent,
     from_micros, to_micros,
 };
 use crate::rows;
@@ -247,6 +247,35 @@ impl SqliteStore {
         Ok(new)
     }
 
+    /// Stores the zone events not stored yet; returns how many were new.
+    pub async fn insert_zone_events(&self, events: &[ZoneEvent]) -> Result<u64> {
+        let mut tx = self.pool.begin().await?;
+        let mut new = 0;
+        for e in events {
+            new += sqlx::query(
+                "INSERT INTO zone_events (vessel_id, fix_us, received_us, event, zone_id, \
+                   zone_class, country, distance_meters, lon, lat) \
+                 SELECT id, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM vessels WHERE vessel_key = ? \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(to_micros(e.fix_time))
+            .bind(to_micros(e.received_at))
+            .bind(e.event.clone())
+            .bind(e.zone_id.clone())
+            .bind(e.zone_class.clone())
+            .bind(e.country.clone())
+            .bind(e.distance_meters)
+            .bind(e.position.lon())
+            .bind(e.position.lat())
+            .bind(e.vessel.key())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        }
+        tx.commit().await?;
+        Ok(new)
+    }
+
     /// The latest position of every vessel (by fix time), ordered by vessel key; with a
     /// box, only the vessels whose latest position is inside it (edges included).
     pub async fn latest_positions(&self, within: Option<BBox>) -> Result<Vec<StoredPosition>> {
@@ -343,7 +372,7 @@ impl SqliteStore {
     pub async fn counts(&self) -> Result<Counts> {
         let row = sqlx::query(
             "SELECT (SELECT count(*) FROM vessels), (SELECT count(*) FROM positions), \
-                    (SELECT count(*) FROM quarantine)",
+                    (SELECT count(*) FROM quarantine), (SELECT count(*) FROM zone_events)",
         )
         .fetch_one(&self.pool)
         .await?;
@@ -351,6 +380,7 @@ impl SqliteStore {
             vessels: rows::count(row.try_get(0)?),
             positions: rows::count(row.try_get(1)?),
             quarantined: rows::count(row.try_get(2)?),
+            zone_events: rows::count(row.try_get(3)?),
         })
     }
 }

@@ -4,7 +4,7 @@ use time::OffsetDateTime;
 
 use crate::error::{Result, StoreError};
 use crate::model::{
-    BBox, Counts, NewPosition, QuarantinedLine, StoredPosition, VesselId, VesselStatic,
+    BBox, Counts, NewPosition, QuarantinedLine, StoredPosition, VesselId, VesselStatic, ZoneEvent,
 };
 use crate::pg::PgStore;
 use crate::sqlite::SqliteStore;
@@ -73,6 +73,12 @@ impl Store {
     /// [`Store::upsert_vessel`] for many vessels, in one transaction.
     pub async fn upsert_vessels(&self, items: &[(VesselId, VesselStatic)]) -> Result<()> {
         dispatch!(self, s => s.upsert_vessels(items).await)
+    }
+
+    /// Stores zone events not stored yet (same vessel, fix time, event and zone); the
+    /// vessels must be known (their positions stored first). Returns how many were new.
+    pub async fn insert_zone_events(&self, events: &[ZoneEvent]) -> Result<u64> {
+        dispatch!(self, s => s.insert_zone_events(events).await)
     }
 
     /// The static data stored for a vessel, or `None` if the store has never heard of it.

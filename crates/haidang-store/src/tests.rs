@@ -12,7 +12,7 @@ use time::{Duration, OffsetDateTime};
 
 use crate::{
     BBox, Counts, NewPosition, PgStore, QuarantinedLine, Store, StoredPosition, VesselId,
-    VesselStatic,
+    VesselStatic, ZoneEvent,
 };
 
 const URL_VAR: &str = "HAIDANG_TEST_DATABASE_URL";
@@ -50,6 +50,7 @@ contract!(
     quarantine_is_idempotent,
     positions_in_area,
     positions_are_append_only,
+    zone_events_are_stored_once,
 );
 
 // ---------------------------------------------------------------------------------------
@@ -128,7 +129,8 @@ async fn insert_is_idempotent(store: Store) {
         Counts {
             vessels: 3,
             positions: 13,
-            quarantined: 0
+            quarantined: 0,
+            zone_events: 0,
         }
     );
     // The first copy stored is kept, values round-tripped.
@@ -714,4 +716,28 @@ fn urls_get_their_database_and_user_replaced() {
         with_user_and_database("postgres://127.0.0.1", Some("app"), "x"),
         "postgres://app:app@127.0.0.1/x"
     );
+}
+
+async fn zone_events_are_stored_once(store: Store) {
+    let p = fix(1, 0, 108.1, 6.0);
+    store
+        .insert_positions(std::slice::from_ref(&p))
+        .await
+        .unwrap();
+    let event = |kind: &str, distance: Option<f64>| ZoneEvent {
+        vessel: p.vessel.clone(),
+        fix_time: p.fix_time,
+        received_at: p.received_at,
+        event: kind.into(),
+        zone_id: "foreign-idn".into(),
+        zone_class: "foreign".into(),
+        country: Some("IDN".into()),
+        distance_meters: distance,
+        position: p.position,
+    };
+    let events = [event("approach", Some(3704.0)), event("enter", None)];
+    assert_eq!(store.insert_zone_events(&events).await.unwrap(), 2);
+    // A replay of the same fix raises the same events: stored once.
+    assert_eq!(store.insert_zone_events(&events).await.unwrap(), 0);
+    assert_eq!(store.counts().await.unwrap().zone_events, 2);
 }

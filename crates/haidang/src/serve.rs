@@ -187,7 +187,11 @@ async fn serve(config: Config, args: &Args) -> anyhow::Result<()> {
         .with_context(|| format!("cannot open the store at {}", redact(&config.store_url)))?;
     let mut pipeline_config = PipelineConfig::RECOMMENDED;
     pipeline_config.max_line_bytes = config.max_line_bytes;
-    let (ingest, pipeline) = haidang_ingest::spawn(pipeline_config, store.clone());
+    let zones = haidang_geofence::ZoneIndex::from_geojson(&config.zones)
+        .context("cannot load the zone set")?;
+    tracing::info!(zones = zones.zones().len(), "geofence ready");
+    let (ingest, pipeline) =
+        haidang_ingest::spawn_with_zones(pipeline_config, store.clone(), Arc::new(zones));
     let (stop, shutdown) = watch::channel(false);
     let mut sources = tokio::task::JoinSet::new();
 
