@@ -8,14 +8,21 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use haidang_nmea::Sentences;
 
 /// Remembers the messages seen in the last `window_ms`, at most `capacity` of them.
+///
+/// Times are the messages' own (the receiving station's tag-block time when there is one,
+/// else the receive time), and a copy is one within `window_ms` of the first: a replayed
+/// or backlogged feed, whose reports arrive faster than they were sent, is not mistaken
+/// for copies.
 #[derive(Debug)]
 pub struct Dedupe {
     window_ms: i64,
     capacity: usize,
     /// Arrival order, for expiry and eviction: (time, key).
     order: VecDeque<(i64, u64)>,
-    /// Key to the number of entries of `order` holding it.
-    seen: HashMap<u64, u32>,
+    /// Key to the time it was last seen.
+    seen: HashMap<u64, i64>,
+    /// The newest time seen, which expiry follows.
+    newest_ms: i64,
 }
 
 impl Dedupe {
@@ -27,27 +34,32 @@ impl Dedupe {
             capacity: capacity.max(1),
             order: VecDeque::new(),
             seen: HashMap::new(),
+            newest_ms: i64::MIN,
         }
     }
 
-    /// True the first time a message is seen within the window; false for a copy.
+    /// True the first time a message is seen within the window around `time_ms`; false for
+    /// a copy.
     ///
     /// The key is the message's payload (the sentences' payload and fill-bit fields, or the
     /// whole sentence for GNSS), so the copies that differ only in receiver, channel, talker
     /// or tag block count as one.
-    pub fn first(&mut self, sentences: Sentences<'_>, now_ms: i64) -> bool {
-        self.expire(now_ms);
+    pub fn first(&mut self, sentences: Sentences<'_>, time_ms: i64) -> bool {
+        self.newest_ms = self.newest_ms.max(time_ms);
+        self.expire();
         let key = payload_key(sentences);
-        if self.seen.contains_key(&key) {
+        if let Some(&seen_ms) = self.seen.get(&key)
+            && (time_ms - seen_ms).abs() < self.window_ms
+        {
             return false;
         }
         if self.order.len() >= self.capacity
-            && let Some((_, old)) = self.order.pop_front()
+            && let Some((t, old)) = self.order.pop_front()
         {
-            self.forget(old);
+            self.forget(old, t);
         }
-        self.order.push_back((now_ms, key));
-        *self.seen.entry(key).or_default() += 1;
+        self.order.push_back((time_ms, key));
+        self.seen.insert(key, time_ms);
         true
     }
 
@@ -61,22 +73,20 @@ impl Dedupe {
         self.order.is_empty()
     }
 
-    fn expire(&mut self, now_ms: i64) {
+    fn expire(&mut self) {
         while let Some(&(t, key)) = self.order.front() {
-            if now_ms - t < self.window_ms {
+            if self.newest_ms.saturating_sub(t) < self.window_ms {
                 break;
             }
             self.order.pop_front();
-            self.forget(key);
+            self.forget(key, t);
         }
     }
 
-    fn forget(&mut self, key: u64) {
-        if let Some(n) = self.seen.get_mut(&key) {
-            *n -= 1;
-            if *n == 0 {
-                self.seen.remove(&key);
-            }
+    /// Forgets `key` unless it was seen again after `t`.
+    fn forget(&mut self, key: u64, t: i64) {
+        if self.seen.get(&key) == Some(&t) {
+            self.seen.remove(&key);
         }
     }
 }
@@ -144,6 +154,17 @@ mod tests {
     fn after_the_window_a_message_counts_again() {
         check(
             &[(0, A), (30_000, A), (31_000, A)],
+            30_000,
+            100,
+            &[true, true, false],
+        );
+    }
+
+    #[test]
+    fn a_replay_faster_than_real_time_is_not_taken_for_copies() {
+        // The same report a minute apart by its own time, arriving a second apart.
+        check(
+            &[(0, A), (60_000, A), (61_000, A_OTHER_RECEIVER)],
             30_000,
             100,
             &[true, true, false],

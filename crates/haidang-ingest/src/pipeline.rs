@@ -17,7 +17,7 @@ use haidang_nmea::{Decoder, DecoderConfig, Event, LineFramer};
 use haidang_store::{NewPosition, QuarantinedLine, Store, VesselId, VesselStatic, ZoneEvent};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
-use crate::{Dedupe, Item, Normalizer, Received};
+use crate::{Dedupe, Item, Normalizer, Plausibility, Received, Verdict};
 
 /// A feed's name, stored with each position: `tcp:127.0.0.1:40000`, `udp:0.0.0.0:10110`,
 /// `bridge:DEVICE`, `demo`...
@@ -93,6 +93,9 @@ pub struct Stats {
     pub dropped_full: AtomicU64,
     /// Store writes that failed and were retried.
     pub store_retries: AtomicU64,
+    /// Positions that imply an impossible speed from the vessel's previous plausible fix
+    /// (stored, but kept out of the geofence).
+    pub implausible: AtomicU64,
     /// False while the store is failing.
     pub store_ok: AtomicBool,
 }
@@ -281,6 +284,7 @@ struct Pipeline {
     acks: Vec<(oneshot::Sender<BatchReport>, BatchReport)>,
     writes: tokio::task::JoinSet<()>,
     geofence: Option<Geofence>,
+    plausibility: Plausibility,
     events: Vec<ZoneEvent>,
     raised: Vec<haidang_geofence::Event>,
 }
@@ -315,6 +319,8 @@ impl Pipeline {
             acks: Vec::new(),
             writes: tokio::task::JoinSet::new(),
             geofence: None,
+            // Faster than any fishing boat or patrol vessel; memory for 500,000 vessels.
+            plausibility: Plausibility::new(60.0, 500_000),
             events: Vec::new(),
             raised: Vec::new(),
         }
@@ -380,8 +386,12 @@ impl Pipeline {
                         ))
                     });
                 });
-                self.framers.insert(source, (id, framer));
+                let lines_before = self.stats.lines.load(Ordering::Relaxed);
                 self.absorb(items, None);
+                let lines = self.decoder.stats().lines - lines_before;
+                metrics::counter!("haidang_ingest_lines_total", "source" => source_kind(&source))
+                    .increment(lines);
+                self.framers.insert(source, (id, framer));
             }
             Input::End { source } => {
                 if let Some((id, mut framer)) = self.framers.remove(&source) {
@@ -512,12 +522,20 @@ impl Pipeline {
         }
     }
 
-    /// Runs a position through the geofence, keeping the events it raises.
+    /// Runs a position through the geofence, keeping the events it raises. A fix that
+    /// implies an impossible speed is stored (it is evidence) and counted, but never moves
+    /// the geofence's state.
     fn geofence(&mut self, p: &NewPosition) {
+        let fix_ms = (p.fix_time.unix_timestamp_nanos() / 1_000_000) as i64;
+        if let Verdict::Implausible { .. } = self.plausibility.check(&p.vessel, fix_ms, p.position)
+        {
+            metrics::counter!("haidang_ingest_implausible_total").increment(1);
+            self.stats.implausible.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
         let Some(geofence) = self.geofence.as_mut() else {
             return;
         };
-        let fix_ms = (p.fix_time.unix_timestamp_nanos() / 1_000_000) as i64;
         self.raised.clear();
         let key = p.vessel.key();
         geofence.tracker.update(
@@ -663,6 +681,24 @@ enum Outcome {
     Duplicate,
 }
 
+/// The kind of a source, for metric labels: `tcp`, `udp`, `serial`, `bridge`, `demo`...
+/// (a label per connection would grow without bound).
+fn source_kind(source: &SourceName) -> &'static str {
+    const KINDS: [&str; 7] = [
+        "tcp-client",
+        "tcp",
+        "udp",
+        "serial",
+        "bridge",
+        "file",
+        "demo",
+    ];
+    KINDS
+        .into_iter()
+        .find(|k| source.starts_with(k))
+        .unwrap_or("other")
+}
+
 fn normalize(
     normalizer: &Normalizer,
     dedupe: &mut Dedupe,
@@ -671,11 +707,18 @@ fn normalize(
     received_ms: i64,
 ) -> Outcome {
     if let Event::Rejected(r) = event {
-        metrics::counter!("haidang_ingest_rejected_total", "reason" => r.reason.as_str())
-            .increment(1);
+        metrics::counter!(
+            "haidang_ingest_rejected_total",
+            "reason" => r.reason.as_str(),
+            "source" => source_kind(source)
+        )
+        .increment(1);
     }
     if let Event::Ais(r) = event
-        && !dedupe.first(r.sentences, received_ms)
+        && !dedupe.first(
+            r.sentences,
+            r.tag_block.and_then(|t| t.time_ms()).unwrap_or(received_ms),
+        )
     {
         return Outcome::Duplicate;
     }
