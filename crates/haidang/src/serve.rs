@@ -1,7 +1,8 @@
 //! `haidang serve`: the store, the ingest pipeline with its NMEA sources, and the HTTP API,
 //! wired together; `--demo` adds a simulated fleet. A TOML file (`--config`) or flags set
 //! it up; with neither it runs on an embedded SQLite file under `./data/`, HTTP on
-//! 127.0.0.1:8080 and NMEA over TCP and UDP on 127.0.0.1:10110.
+//! 127.0.0.1:8080 and NMEA over TCP and UDP on 127.0.0.1:10110. Serial ports (`[[serial]]`
+//! in the file, `--serial PATH[:BAUD]` on the command line) are read only when named.
 //!
 //! SIGTERM or Ctrl-C stop the sources, store everything already read, and exit.
 
@@ -12,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use haidang_ingest::{IngestHandle, PipelineConfig, SourceName};
+use haidang_ingest::{Framing, IngestHandle, PipelineConfig, SerialConfig, SourceName};
 use haidang_sim::{Fleet, FleetConfig};
 use haidang_store::Store;
 use serde::Deserialize;
@@ -39,16 +40,23 @@ pub(crate) struct Args {
     /// NMEA-over-UDP listening address (repeatable).
     #[arg(long, value_name = "ADDR")]
     nmea_udp: Vec<SocketAddr>,
+    /// Serial port to read NMEA from, at BAUD (default 4800; 38400 for an AIS receiver),
+    /// framed 8N1 (repeatable; replaces the file's `[[serial]]` ports).
+    #[arg(long, value_name = "PATH[:BAUD]", value_parser = parse_serial_flag)]
+    serial: Vec<SerialConfig>,
     /// Run a simulated fleet inside the server.
     #[arg(long)]
     demo: bool,
     /// Ordinary boats in the demo fleet (the scripted ones come on top).
     #[arg(long, default_value_t = 200)]
     demo_vessels: usize,
-    /// How much faster than their speed the demo boats move, so that crossings happen
-    /// within a minute while report times stay real.
+    /// Hours of the demo fleet's past replayed at start-up (at --demo-speedup), so that
+    /// boats cross lines within the first minute at true speeds; then it runs live.
+    #[arg(long, default_value_t = 5.0)]
+    demo_catch_up_hours: f64,
+    /// Simulated seconds per real second while the demo catches up.
     #[arg(long, default_value_t = 300.0)]
-    demo_motion_scale: f64,
+    demo_speedup: f64,
 }
 
 /// The configuration file.
@@ -63,6 +71,9 @@ struct ConfigFile {
     nmea: NmeaSection,
     #[serde(default)]
     zones: ZonesSection,
+    /// Serial ports, one `[[serial]]` table each.
+    #[serde(default)]
+    serial: Vec<SerialSection>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -98,6 +109,74 @@ struct ZonesSection {
     path: Option<PathBuf>,
 }
 
+/// Line speed of a serial port when none is given: NMEA 0183 (IEC 61162-1).
+const DEFAULT_BAUD: u32 = 4800;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SerialSection {
+    /// The device, for example `/dev/serial/by-id/usb-…`.
+    path: PathBuf,
+    /// Line speed (default 4800; 38400 for AIS receivers).
+    baud: Option<u32>,
+    /// Character frame such as `8N1` (the default).
+    #[serde(default, deserialize_with = "framing")]
+    framing: Option<Framing>,
+    /// Upper bound of the reopen delay after an unplug, in milliseconds.
+    reopen_backoff_max_ms: Option<u64>,
+    /// The no-data watchdog, in milliseconds.
+    no_data_timeout_ms: Option<u64>,
+}
+
+/// `framing = "8N1"`, refused with the key's name when it is not of that form.
+fn framing<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Framing>, D::Error> {
+    let text = String::deserialize(d)?;
+    text.parse()
+        .map(Some)
+        .map_err(|e| serde::de::Error::custom(format!("framing: {e}")))
+}
+
+impl SerialSection {
+    fn into_config(self) -> anyhow::Result<SerialConfig> {
+        let mut config = SerialConfig::nmea(self.path, self.baud.unwrap_or(DEFAULT_BAUD));
+        anyhow::ensure!(
+            config.baud_rate > 0,
+            "serial {}: baud must be above 0",
+            config.path.display()
+        );
+        if let Some(framing) = self.framing {
+            config.framing = framing;
+        }
+        if let Some(ms) = self.reopen_backoff_max_ms {
+            config.reopen_backoff_max_ms = ms;
+        }
+        if let Some(ms) = self.no_data_timeout_ms {
+            config.no_data_timeout_ms = ms;
+        }
+        Ok(config)
+    }
+}
+
+/// `--serial PATH[:BAUD]`: a number after the last colon is the baud rate, anything else
+/// belongs to the path (`/dev/serial/by-path/…` names hold colons).
+fn parse_serial_flag(value: &str) -> Result<SerialConfig, String> {
+    let (path, baud) = match value.rsplit_once(':') {
+        Some((path, baud)) if !baud.is_empty() && baud.bytes().all(|b| b.is_ascii_digit()) => {
+            let baud: u32 = baud
+                .parse()
+                .ok()
+                .filter(|&b| b > 0)
+                .ok_or_else(|| format!("invalid baud rate {baud:?} in {value:?}"))?;
+            (path, baud)
+        }
+        _ => (value, DEFAULT_BAUD),
+    };
+    if path.is_empty() {
+        return Err(format!("no device path in {value:?}"));
+    }
+    Ok(SerialConfig::nmea(path, baud))
+}
+
 /// The validated configuration.
 #[derive(Debug)]
 struct Config {
@@ -108,6 +187,7 @@ struct Config {
     tcp_connect: Vec<SocketAddr>,
     max_line_bytes: usize,
     zones: Arc<str>,
+    serial: Vec<SerialConfig>,
 }
 
 fn config(args: &Args) -> anyhow::Result<Config> {
@@ -134,6 +214,22 @@ fn config(args: &Args) -> anyhow::Result<Config> {
             .into(),
         None => SHIPPED_ZONES.into(),
     };
+    let serial = if args.serial.is_empty() {
+        file.serial
+            .into_iter()
+            .map(SerialSection::into_config)
+            .collect::<anyhow::Result<Vec<_>>>()?
+    } else {
+        args.serial.clone()
+    };
+    // The port is opened exclusively: a second reader of the same device could only fail.
+    for (i, port) in serial.iter().enumerate() {
+        anyhow::ensure!(
+            !serial[..i].iter().any(|other| other.path == port.path),
+            "serial port {} is named twice",
+            port.path.display()
+        );
+    }
     Ok(Config {
         store_url: args
             .database_url
@@ -152,6 +248,7 @@ fn config(args: &Args) -> anyhow::Result<Config> {
             .max_line_bytes
             .unwrap_or(haidang_nmea::DEFAULT_MAX_LINE_BYTES),
         zones,
+        serial,
     })
 }
 
@@ -224,11 +321,20 @@ async fn serve(config: Config, args: &Args) -> anyhow::Result<()> {
             shutdown.clone(),
         ));
     }
+    for port in &config.serial {
+        tracing::info!(path = %port.path.display(), baud = port.baud_rate, framing = %port.framing, "NMEA over serial");
+        sources.spawn(haidang_ingest::serial_port(
+            port.clone(),
+            ingest.clone(),
+            shutdown.clone(),
+        ));
+    }
     if args.demo {
         tracing::info!(vessels = args.demo_vessels + 5, "demo fleet sailing");
         sources.spawn(demo_fleet(
             args.demo_vessels,
-            args.demo_motion_scale,
+            args.demo_catch_up_hours,
+            args.demo_speedup,
             ingest.clone(),
             shutdown.clone(),
         ));
@@ -284,20 +390,26 @@ async fn wait_for_signal() {
     }
 }
 
-/// The simulated fleet, in real time: report times are the clock's, boats move
-/// `motion_scale` times faster than their speed.
+/// The simulated fleet. It starts `catch_up_hours` in the past and replays them at
+/// `speedup` times real time, then runs live: boats sail at true speeds (so their tracks
+/// pass the plausibility check) and cross lines within the first minute, and no report is
+/// ever from the future. AIS is stamped with tag blocks, so each report keeps its own time;
+/// the replayed ones arrive late, as a satellite backlog would.
 async fn demo_fleet(
     vessels: usize,
-    motion_scale: f64,
+    catch_up_hours: f64,
+    speedup: f64,
     ingest: IngestHandle,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let source: SourceName = Arc::from("demo");
-    let start = haidang_ingest::now_ms();
-    let mut config = FleetConfig::with_vessels(vessels, 1, start);
-    config.motion_scale = motion_scale;
-    // The scripted silence comes after 2 minutes, the distress after 3 min 20 s.
-    let mut fleet = Fleet::new(config, 600);
+    let real_start = haidang_ingest::now_ms();
+    let catch_up_ms = (catch_up_hours.max(0.0) * 3_600_000.0) as i64;
+    let sim_start = real_start - catch_up_ms;
+    let mut config = FleetConfig::with_vessels(vessels, 1, sim_start);
+    config.stamp_ais = true;
+    // The scripted silence and distress fall within the replayed hours.
+    let mut fleet = Fleet::new(config, (catch_up_ms / 1000).max(600) as u64);
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     let mut lines = Vec::new();
     loop {
@@ -305,7 +417,9 @@ async fn demo_fleet(
             _ = tick.tick() => {}
             _ = shutdown.changed() => break,
         }
-        fleet.advance(haidang_ingest::now_ms(), &mut lines);
+        let now = haidang_ingest::now_ms();
+        let replayed = sim_start + ((now - real_start) as f64 * speedup.max(1.0)) as i64;
+        fleet.advance(replayed.min(now), &mut lines);
         if lines.is_empty() {
             continue;
         }
@@ -354,5 +468,148 @@ mod tests {
         assert_eq!(ok.store.url.as_deref(), Some("sqlite:x.db"));
         let err = toml::from_str::<ConfigFile>("[nmea]\ntcp_listn = []\n").expect_err("typo");
         assert!(err.to_string().contains("tcp_listn"), "{err}");
+    }
+
+    fn args(argv: &[&str]) -> Args {
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            serve: Args,
+        }
+        let argv = std::iter::once("serve").chain(argv.iter().copied());
+        <Cli as clap::Parser>::try_parse_from(argv)
+            .map(|cli| cli.serve)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// `config()` on a file with `text`.
+    fn config_from(text: &str, flags: &[&str]) -> anyhow::Result<Config> {
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let path = std::env::temp_dir().join(format!(
+            "haidang-serve-config-{}-{}.toml",
+            std::process::id(),
+            NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ));
+        std::fs::write(&path, text).expect("write config");
+        let path_arg = path.display().to_string();
+        let mut argv = vec!["--config", path_arg.as_str()];
+        argv.extend_from_slice(flags);
+        let result = config(&args(&argv));
+        let _ = std::fs::remove_file(&path);
+        result
+    }
+
+    #[test]
+    fn serial_ports_come_from_the_file_with_defaults() {
+        let config = config_from(
+            "[[serial]]\npath = \"/dev/ttyUSB0\"\n\n\
+             [[serial]]\npath = \"/dev/serial/by-id/usb-ais\"\nbaud = 38400\nframing = \"7e2\"\n\
+             reopen_backoff_max_ms = 2000\nno_data_timeout_ms = 60000\n",
+            &[],
+        )
+        .expect("valid");
+        assert_eq!(
+            config.serial,
+            vec![SerialConfig::nmea("/dev/ttyUSB0", 4800), {
+                let mut ais = SerialConfig::nmea("/dev/serial/by-id/usb-ais", 38_400);
+                ais.framing = "7E2".parse().expect("7E2");
+                ais.reopen_backoff_max_ms = 2000;
+                ais.no_data_timeout_ms = 60_000;
+                ais
+            }]
+        );
+        assert!(config_from("", &[]).expect("empty").serial.is_empty());
+    }
+
+    #[test]
+    fn serial_keys_are_checked_and_errors_name_the_key() {
+        let error = |text: &str| {
+            format!(
+                "{:#}",
+                config_from(text, &[]).expect_err(&format!("{text:?} is refused"))
+            )
+        };
+        let typo = error("[[serial]]\npath = \"/dev/ttyS0\"\nbaudrate = 9600\n");
+        assert!(typo.contains("baudrate"), "{typo}");
+        let missing = error("[[serial]]\nbaud = 9600\n");
+        assert!(missing.contains("path"), "{missing}");
+        let framing = error("[[serial]]\npath = \"/dev/ttyS0\"\nframing = \"9N1\"\n");
+        assert!(
+            framing.contains("framing") && framing.contains("9N1"),
+            "{framing}"
+        );
+        let baud = error("[[serial]]\npath = \"/dev/ttyS0\"\nbaud = \"fast\"\n");
+        assert!(baud.contains("baud"), "{baud}");
+        let zero = error("[[serial]]\npath = \"/dev/ttyS0\"\nbaud = 0\n");
+        assert!(zero.contains("baud"), "{zero}");
+        let twice = error("[[serial]]\npath = \"/dev/ttyS0\"\n[[serial]]\npath = \"/dev/ttyS0\"\n");
+        assert!(
+            twice.contains("/dev/ttyS0") && twice.contains("twice"),
+            "{twice}"
+        );
+        // `[serial]` (a table, not an array of tables) is a mistake too.
+        let table = error("[serial]\npath = \"/dev/ttyS0\"\n");
+        assert!(table.contains("serial"), "{table}");
+    }
+
+    #[test]
+    fn the_readme_example_is_a_valid_configuration() {
+        let readme = include_str!("../../../README.md");
+        let example = readme
+            .split_once("```toml\n")
+            .and_then(|(_, rest)| rest.split_once("```"))
+            .map(|(toml, _)| toml)
+            .expect("README.md has a TOML example");
+        let file: ConfigFile = toml::from_str(example).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(file.serial.len(), 2);
+        let ports = file
+            .serial
+            .into_iter()
+            .map(SerialSection::into_config)
+            .collect::<anyhow::Result<Vec<_>>>()
+            .expect("valid ports");
+        assert_eq!(ports[1].baud_rate, 38_400);
+        assert_eq!(ports[1].no_data_timeout_ms, 60_000);
+    }
+
+    #[test]
+    fn serial_flags_take_a_baud_rate_and_replace_the_file() {
+        let file = "[[serial]]\npath = \"/dev/ttyUSB0\"\n";
+        let config = config_from(
+            file,
+            &[
+                "--serial",
+                "/dev/ttyS1",
+                "--serial",
+                "/dev/ttyUSB1:38400",
+                "--serial",
+                "/dev/serial/by-path/pci-0000:00:14.0-usb-0:2:1.0-port0",
+            ],
+        )
+        .expect("valid");
+        assert_eq!(
+            config.serial,
+            vec![
+                SerialConfig::nmea("/dev/ttyS1", 4800),
+                SerialConfig::nmea("/dev/ttyUSB1", 38_400),
+                SerialConfig::nmea(
+                    "/dev/serial/by-path/pci-0000:00:14.0-usb-0:2:1.0-port0",
+                    4800
+                ),
+            ]
+        );
+        assert_eq!(
+            config_from(file, &[]).expect("valid").serial,
+            vec![SerialConfig::nmea("/dev/ttyUSB0", 4800)]
+        );
+        for bad in [":4800", "/dev/ttyS0:0", "/dev/ttyS0:99999999999"] {
+            assert!(parse_serial_flag(bad).is_err(), "{bad:?} is refused");
+        }
+        let twice = config_from(
+            "",
+            &["--serial", "/dev/ttyS0", "--serial", "/dev/ttyS0:9600"],
+        )
+        .expect_err("the same port twice");
+        assert!(twice.to_string().contains("twice"), "{twice}");
     }
 }
