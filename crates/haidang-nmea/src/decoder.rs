@@ -162,14 +162,14 @@ impl Decoder {
         // A junk prefix is skipped.
         self.stats.junk_bytes += start as u64;
         let mut frame = &line[start..];
-        let mut scanned = scan(frame);
+        let mut scanned = scan(frame, sentence_start(frame));
         if scanned.another_start {
             while let Some(cut) = next_start(frame) {
                 // A new sentence began before this one ended: the first is cut short.
                 self.reject(Reason::TruncatedLine, Sentences::one(&frame[..cut]), out);
                 frame = &frame[cut..];
             }
-            scanned = scan(frame);
+            scanned = scan(frame, sentence_start(frame));
         }
         if !scanned.printable {
             self.reject(Reason::BadChar, Sentences::one(frame), out);
@@ -367,38 +367,49 @@ struct Scan {
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGHS: u64 = 0x8080_8080_8080_8080;
 
-/// Checks a frame eight bytes at a time (SWAR): the hot path of every line.
-fn scan(frame: &[u8]) -> Scan {
+/// Checks a frame eight bytes at a time (SWAR): the hot path of every line. `own` is the
+/// index of the frame's own sentence start (after its tag block, if any), which is not
+/// "another" start.
+fn scan(frame: &[u8], own: usize) -> Scan {
     // High bit set in each byte of `v` that is zero (and possibly in bytes above one).
     let zero_bytes = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
     let mut bad = 0_u64;
     let mut starts = 0_u64;
     let mut xor = 0_u64;
-    let mut check = |x: u64, first: bool| {
+    let (own_word, own_mask) = (own / 8, !(0x80_u64 << (8 * (own % 8))));
+    let mut check = |x: u64, word: usize| {
         // Some byte below 0x20, or at or above 0x7F.
         bad |= (x.wrapping_sub(ONES * 0x20) & !x & HIGHS) | ((x | x.wrapping_add(ONES)) & HIGHS);
         let s = zero_bytes(x ^ (ONES * u64::from(b'!'))) | zero_bytes(x ^ (ONES * u64::from(b'$')));
-        // The frame's own first byte does not count.
-        starts |= if first { s & !0x80 } else { s };
+        starts |= if word == own_word { s & own_mask } else { s };
         xor ^= x;
     };
     let mut words = frame.chunks_exact(8);
     for (i, w) in (&mut words).enumerate() {
         let mut word = [0_u8; 8];
         word.copy_from_slice(w);
-        check(u64::from_le_bytes(word), i == 0);
+        check(u64::from_le_bytes(word), i);
     }
     let tail = words.remainder();
     // The tail, padded with spaces: printable, not a sentence start.
     let mut word = [b' '; 8];
     word[..tail.len()].copy_from_slice(tail);
-    check(u64::from_le_bytes(word), frame.len() < 8);
+    check(u64::from_le_bytes(word), frame.len() / 8);
     let pad = if (8 - tail.len()) % 2 == 1 { b' ' } else { 0 };
     let xor = xor.to_le_bytes().iter().fold(pad, |a, b| a ^ b);
     Scan {
         printable: bad == 0,
         another_start: starts != 0,
         xor,
+    }
+}
+
+/// Where the frame's own sentence starts: after its tag block, if it has a terminated one.
+fn sentence_start(frame: &[u8]) -> usize {
+    if frame.first() == Some(&b'\\') {
+        memchr::memchr(b'\\', &frame[1..]).map_or(0, |end| end + 2)
+    } else {
+        0
     }
 }
 
