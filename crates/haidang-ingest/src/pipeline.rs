@@ -374,18 +374,13 @@ impl Pipeline {
             } => {
                 let (id, mut framer) = self.framer(&source);
                 let now = self.monotonic_ms();
-                let mut items = Vec::new();
+                let mut collect =
+                    Collect::new(&self.normalizer, &mut self.dedupe, &source, received_ms);
                 framer.push(&bytes, &mut |frame| {
-                    self.decoder.feed(frame, id, now, &mut |e| {
-                        items.push(normalize(
-                            &self.normalizer,
-                            &mut self.dedupe,
-                            &e,
-                            &source,
-                            received_ms,
-                        ))
-                    });
+                    self.decoder
+                        .feed(frame, id, now, &mut |e| collect.event(&e));
                 });
+                let items = collect.items;
                 let lines_before = self.stats.lines.load(Ordering::Relaxed);
                 self.absorb(items, None);
                 let lines = self.decoder.stats().lines - lines_before;
@@ -396,19 +391,13 @@ impl Pipeline {
             Input::End { source } => {
                 if let Some((id, mut framer)) = self.framers.remove(&source) {
                     let now = self.monotonic_ms();
-                    let received_ms = now_ms();
-                    let mut items = Vec::new();
+                    let mut collect =
+                        Collect::new(&self.normalizer, &mut self.dedupe, &source, now_ms());
                     framer.finish(&mut |frame| {
-                        self.decoder.feed(frame, id, now, &mut |e| {
-                            items.push(normalize(
-                                &self.normalizer,
-                                &mut self.dedupe,
-                                &e,
-                                &source,
-                                received_ms,
-                            ))
-                        });
+                        self.decoder
+                            .feed(frame, id, now, &mut |e| collect.event(&e));
                     });
+                    let items = collect.items;
                     self.absorb(items, None);
                 }
             }
@@ -421,34 +410,20 @@ impl Pipeline {
                 // A batch is a whole unit with its own decoder: fragments it leaves pending
                 // are rejected with it, and it cannot break another source's messages.
                 let mut decoder = Decoder::new(DecoderConfig::RECOMMENDED);
-                let mut items = Vec::new();
+                let mut collect =
+                    Collect::new(&self.normalizer, &mut self.dedupe, &source, received_ms);
                 let mut report = BatchReport {
                     lines: lines.len() as u64,
                     ..BatchReport::default()
                 };
                 for line in &lines {
-                    decoder.feed_line(line.as_bytes(), 0, 0, &mut |e| {
-                        items.push(normalize(
-                            &self.normalizer,
-                            &mut self.dedupe,
-                            &e,
-                            &source,
-                            received_ms,
-                        ))
-                    });
+                    decoder.feed_line(line.as_bytes(), 0, 0, &mut |e| collect.event(&e));
                 }
-                decoder.finish(&mut |e| {
-                    items.push(normalize(
-                        &self.normalizer,
-                        &mut self.dedupe,
-                        &e,
-                        &source,
-                        received_ms,
-                    ))
-                });
+                decoder.finish(&mut |e| collect.event(&e));
                 self.stats
                     .batch_lines
                     .fetch_add(decoder.stats().lines, Ordering::Relaxed);
+                let items = collect.items;
                 self.absorb(items, Some(&mut report));
                 self.acks.push((ack, report));
             }
@@ -472,18 +447,10 @@ impl Pipeline {
 
     fn expire_fragments(&mut self) {
         let now = self.monotonic_ms();
-        let received_ms = now_ms();
-        let mut items = Vec::new();
         let source: SourceName = Arc::from("expired");
-        self.decoder.expire(now, &mut |e| {
-            items.push(normalize(
-                &self.normalizer,
-                &mut self.dedupe,
-                &e,
-                &source,
-                received_ms,
-            ))
-        });
+        let mut collect = Collect::new(&self.normalizer, &mut self.dedupe, &source, now_ms());
+        self.decoder.expire(now, &mut |e| collect.event(&e));
+        let items = collect.items;
         self.absorb(items, None);
     }
 
@@ -679,6 +646,43 @@ enum Outcome {
     Item(Item),
     Skipped(&'static str),
     Duplicate,
+}
+
+/// Turns a source's decoder events into outcomes, in order.
+struct Collect<'p> {
+    normalizer: &'p Normalizer,
+    dedupe: &'p mut Dedupe,
+    source: &'p SourceName,
+    received_ms: i64,
+    items: Vec<Outcome>,
+}
+
+impl<'p> Collect<'p> {
+    fn new(
+        normalizer: &'p Normalizer,
+        dedupe: &'p mut Dedupe,
+        source: &'p SourceName,
+        received_ms: i64,
+    ) -> Self {
+        Self {
+            normalizer,
+            dedupe,
+            source,
+            received_ms,
+            items: Vec::new(),
+        }
+    }
+
+    fn event(&mut self, event: &Event<'_>) {
+        let outcome = normalize(
+            self.normalizer,
+            self.dedupe,
+            event,
+            self.source,
+            self.received_ms,
+        );
+        self.items.push(outcome);
+    }
 }
 
 /// The kind of a source, for metric labels: `tcp`, `udp`, `serial`, `bridge`, `demo`...
