@@ -20,6 +20,9 @@ pub const MAX_TRACK_SPAN: Duration = Duration::from_secs(31 * 24 * 3600);
 /// The range a track request covers when it gives no `from`.
 const DEFAULT_TRACK_SPAN: time::Duration = time::Duration::hours(24);
 
+/// How far past now a default range reaches: the future tolerance of ingest.
+const FUTURE_SLACK: time::Duration = time::Duration::minutes(5);
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct VesselsQuery {
@@ -242,13 +245,17 @@ fn time_range(
             ))
         })
     };
-    let to = match to {
-        Some(s) => parse("to", s)?,
-        None => OffsetDateTime::now_utc(),
+    // Without `to`, the range ends a little after now: ingest accepts fixes stamped up to
+    // five minutes after they were received (clock skew), and the newest fix belongs in
+    // "the last 24 hours".
+    let (to, to_given) = match to {
+        Some(s) => (parse("to", s)?, true),
+        None => (OffsetDateTime::now_utc() + FUTURE_SLACK, false),
     };
     let from = match from {
         Some(s) => parse("from", s)?,
-        None => to - DEFAULT_TRACK_SPAN,
+        None if to_given => to - DEFAULT_TRACK_SPAN,
+        None => to - FUTURE_SLACK - DEFAULT_TRACK_SPAN,
     };
     if from >= to {
         return Err(ApiError::BadRequest(format!(
@@ -298,6 +305,12 @@ mod tests {
 
     #[test]
     fn track_range_defaults_to_the_last_day_and_is_bounded() {
+        let before = OffsetDateTime::now_utc();
+        let (from, to) = time_range(None, None).unwrap();
+        assert!(
+            to >= before + time::Duration::minutes(5)
+                && to - from == time::Duration::minutes(24 * 60 + 5)
+        );
         let (from, to) = time_range(None, Some("2026-11-23T08:00:00Z")).unwrap();
         assert_eq!(rfc3339(from), "2026-11-22T08:00:00Z");
         assert_eq!(rfc3339(to), "2026-11-23T08:00:00Z");
