@@ -178,7 +178,14 @@ impl IntoResponse for ApiError {
 /// operator has something to look at), then drops it.
 pub(crate) async fn log_cause(mut response: Response) -> Response {
     if let Some(HiddenCause(cause)) = response.extensions_mut().remove::<HiddenCause>() {
-        tracing::error!(status = response.status().as_u16(), error = %cause, "request failed");
+        let status = response.status().as_u16();
+        // Unavailable (the store is down, the pipeline stopped) is a state, reported once
+        // per request while it lasts: a warning, not an error that floods an outage's logs.
+        if status == 503 {
+            tracing::warn!(status, error = %cause, "request failed");
+        } else {
+            tracing::error!(status, error = %cause, "request failed");
+        }
     }
     response
 }

@@ -78,7 +78,8 @@ impl fmt::Debug for AppState {
 }
 
 /// The whole HTTP surface, ready for `axum::serve`. Requests are traced (`tower_http`'s
-/// `TraceLayer`, spans at DEBUG) and the cause of every 5xx is logged at ERROR; response
+/// `TraceLayer`, spans at DEBUG) and the cause of every 5xx is logged once (503 at WARN,
+/// the others at ERROR); response
 /// bodies never carry it.
 ///
 /// ```no_run
@@ -119,6 +120,8 @@ pub fn router(state: AppState) -> Router {
         // JSON route small unless it says otherwise.
         .layer(DefaultBodyLimit::max(64 * 1024))
         .layer(axum::middleware::map_response(error::log_cause))
-        .layer(TraceLayer::new_for_http())
+        // Failures are logged once, with their cause, by `log_cause`; the trace layer's
+        // own failure log would repeat them without it.
+        .layer(TraceLayer::new_for_http().on_failure(()))
         .with_state(state)
 }
