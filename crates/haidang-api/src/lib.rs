@@ -79,8 +79,7 @@ impl fmt::Debug for AppState {
 
 /// The whole HTTP surface, ready for `axum::serve`. Requests are traced (`tower_http`'s
 /// `TraceLayer`, spans at DEBUG) and the cause of every 5xx is logged once (503 at WARN,
-/// the others at ERROR); response
-/// bodies never carry it.
+/// the others at ERROR); response bodies never carry it.
 ///
 /// ```no_run
 /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
