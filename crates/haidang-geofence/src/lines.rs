@@ -86,34 +86,11 @@ impl LineSet {
     }
 
     fn from_value(value: &Value) -> Result<LineSet, LoadError> {
-        if value.get("type").and_then(Value::as_str) != Some("FeatureCollection") {
-            return Err(LoadError::NotFeatureCollection);
-        }
-        let Some(features) = value.get("features").and_then(Value::as_array) else {
-            return Err(LoadError::NotFeatureCollection);
-        };
+        let features = crate::load::features(value)?;
         let mut lines = Vec::with_capacity(features.len());
         let mut edges = Vec::new();
-        let mut ids = std::collections::HashSet::new();
-        for (index, feature) in features.iter().enumerate() {
-            let bad = |reason: String| LoadError::Feature { index, reason };
-            let props = feature
-                .get("properties")
-                .and_then(Value::as_object)
-                .ok_or_else(|| bad("no properties".into()))?;
-            let text = |key: &str| props.get(key).and_then(Value::as_str).map(str::to_owned);
-            let id = match props.get("id") {
-                Some(Value::String(s)) => s.clone(),
-                Some(Value::Number(n)) => n.to_string(),
-                _ => return Err(bad("property `id` is missing or not a string".into())),
-            };
-            let geometry = feature
-                .get("geometry")
-                .ok_or_else(|| bad("no geometry".into()))?;
-            let strings = line_strings(geometry).map_err(bad)?;
-            if !ids.insert(id.clone()) {
-                return Err(LoadError::DuplicateId(id));
-            }
+        for feature in features {
+            let strings = line_strings(feature.geometry).map_err(|e| feature.bad(e))?;
             let n = lines.len() as u32;
             for string in &strings {
                 for w in string.windows(2) {
@@ -121,9 +98,9 @@ impl LineSet {
                 }
             }
             lines.push(Line {
-                kind: text("kind").unwrap_or_default(),
-                name: text("name").unwrap_or_else(|| id.clone()),
-                id,
+                kind: feature.text("kind").unwrap_or_default(),
+                name: feature.text("name").unwrap_or_else(|| feature.id.clone()),
+                id: feature.id,
             });
         }
         Ok(LineSet {

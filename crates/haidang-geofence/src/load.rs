@@ -19,8 +19,36 @@ pub(crate) struct RawZone {
 /// as (longitude, latitude) pairs within -180..=180.
 pub(crate) type Rings = Vec<Vec<(f64, f64)>>;
 
-/// Parses a FeatureCollection into zones and, for each zone, its polygon parts.
-pub(crate) fn parse(value: &Value) -> Result<Vec<(RawZone, Vec<Rings>)>, LoadError> {
+/// One feature of a FeatureCollection, with the parts every set reads: its position (for
+/// errors), properties, `id` and geometry.
+pub(crate) struct Feature<'a> {
+    index: usize,
+    props: &'a serde_json::Map<String, Value>,
+    pub(crate) id: String,
+    pub(crate) geometry: &'a Value,
+}
+
+impl Feature<'_> {
+    /// A string property.
+    pub(crate) fn text(&self, key: &str) -> Option<String> {
+        self.props
+            .get(key)
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    }
+
+    /// The error for this feature.
+    pub(crate) fn bad(&self, reason: String) -> LoadError {
+        LoadError::Feature {
+            index: self.index,
+            reason,
+        }
+    }
+}
+
+/// The features of a FeatureCollection, each with properties, an `id` (a string or a
+/// number) unique in the collection, and a geometry.
+pub(crate) fn features(value: &Value) -> Result<Vec<Feature<'_>>, LoadError> {
     if value.get("type").and_then(Value::as_str) != Some("FeatureCollection") {
         return Err(LoadError::NotFeatureCollection);
     }
@@ -30,33 +58,50 @@ pub(crate) fn parse(value: &Value) -> Result<Vec<(RawZone, Vec<Rings>)>, LoadErr
     let mut out = Vec::with_capacity(features.len());
     let mut ids = std::collections::HashSet::new();
     for (index, feature) in features.iter().enumerate() {
-        let bad = |reason: String| LoadError::Feature { index, reason };
+        let bad = |reason: &str| LoadError::Feature {
+            index,
+            reason: reason.to_owned(),
+        };
         let props = feature
             .get("properties")
             .and_then(Value::as_object)
-            .ok_or_else(|| bad("no properties".into()))?;
-        let text = |key: &str| props.get(key).and_then(Value::as_str).map(str::to_owned);
+            .ok_or_else(|| bad("no properties"))?;
         let id = match props.get("id") {
             Some(Value::String(s)) => s.clone(),
             Some(Value::Number(n)) => n.to_string(),
-            _ => return Err(bad("property `id` is missing or not a string".into())),
+            _ => return Err(bad("property `id` is missing or not a string")),
         };
-        let class_name = text("class").ok_or_else(|| bad("property `class` is missing".into()))?;
-        let class = ZoneClass::parse(&class_name)
-            .ok_or_else(|| bad(format!("unknown class {class_name:?}")))?;
-        let zone = RawZone {
-            country: text("country"),
-            name: text("name").unwrap_or_else(|| id.clone()),
-            class,
-            id,
-        };
-        let geometry = feature
-            .get("geometry")
-            .ok_or_else(|| bad("no geometry".into()))?;
-        let polygons = polygons(geometry).map_err(bad)?;
-        if !ids.insert(zone.id.clone()) {
-            return Err(LoadError::DuplicateId(zone.id));
+        let geometry = feature.get("geometry").ok_or_else(|| bad("no geometry"))?;
+        if !ids.insert(id.clone()) {
+            return Err(LoadError::DuplicateId(id));
         }
+        out.push(Feature {
+            index,
+            props,
+            id,
+            geometry,
+        });
+    }
+    Ok(out)
+}
+
+/// Parses a FeatureCollection into zones and, for each zone, its polygon parts.
+pub(crate) fn parse(value: &Value) -> Result<Vec<(RawZone, Vec<Rings>)>, LoadError> {
+    let features = features(value)?;
+    let mut out = Vec::with_capacity(features.len());
+    for feature in features {
+        let class_name = feature
+            .text("class")
+            .ok_or_else(|| feature.bad("property `class` is missing".into()))?;
+        let class = ZoneClass::parse(&class_name)
+            .ok_or_else(|| feature.bad(format!("unknown class {class_name:?}")))?;
+        let polygons = polygons(feature.geometry).map_err(|e| feature.bad(e))?;
+        let zone = RawZone {
+            country: feature.text("country"),
+            name: feature.text("name").unwrap_or_else(|| feature.id.clone()),
+            class,
+            id: feature.id,
+        };
         let mut parts = Vec::new();
         for rings in polygons {
             parts.extend(split_at_antimeridian(rings));
