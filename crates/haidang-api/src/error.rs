@@ -8,7 +8,7 @@ use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use haidang_store::StoreError;
+use haidang_store::{LifecycleError, StoreError};
 use serde::Serialize;
 
 /// Everything a request can fail with. Each variant has one status; client errors carry a
@@ -25,6 +25,10 @@ pub enum ApiError {
     /// 405: the path exists, the method does not.
     #[error("method not allowed")]
     MethodNotAllowed,
+    /// 409: the change conflicts with the resource's state (acknowledging a resolved
+    /// alert, resending a delivery that is not dead).
+    #[error("{0}")]
+    Conflict(String),
     /// 413: the body or the batch is over its limit.
     #[error("{0}")]
     PayloadTooLarge(String),
@@ -40,6 +44,10 @@ pub enum ApiError {
     /// 503: the store did not answer in time.
     #[error("the store did not answer in time")]
     StoreTimeout,
+    /// 503: the server cannot take this request now (too many live streams, shutting
+    /// down); the detail says why. Not an internal fault: nothing is logged as one.
+    #[error("{0}")]
+    Unavailable(String),
     /// 503: the ingest pipeline has stopped and takes no more batches.
     #[error("the ingest pipeline has stopped")]
     IngestStopped,
@@ -73,15 +81,17 @@ impl ApiError {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             // A database that fails to answer is usually down or overloaded: retry later.
             ApiError::Store(StoreError::Database(_)) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            ApiError::StoreTimeout | ApiError::IngestStopped | ApiError::NotReady(_) => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            ApiError::StoreTimeout
+            | ApiError::IngestStopped
+            | ApiError::NotReady(_)
+            | ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -89,6 +99,8 @@ impl ApiError {
         match self {
             ApiError::BadRequest(d)
             | ApiError::NotFound(d)
+            | ApiError::Conflict(d)
+            | ApiError::Unavailable(d)
             | ApiError::PayloadTooLarge(d)
             | ApiError::UnsupportedMediaType(d)
             | ApiError::Unprocessable(d) => d,
@@ -140,6 +152,19 @@ impl ApiError {
     /// The error a path segment that cannot be decoded becomes.
     pub(crate) fn from_path(rejection: PathRejection) -> Self {
         ApiError::BadRequest(rejection.body_text())
+    }
+}
+
+impl From<LifecycleError> for ApiError {
+    fn from(e: LifecycleError) -> Self {
+        match e {
+            LifecycleError::NoSuchAlert(id) => ApiError::NotFound(format!("no alert {id}")),
+            LifecycleError::NoSuchDelivery(id) => ApiError::NotFound(format!("no delivery {id}")),
+            e @ (LifecycleError::Conflict { .. }
+            | LifecycleError::NotDead { .. }
+            | LifecycleError::EndpointDisabled(_)) => ApiError::Conflict(e.to_string()),
+            LifecycleError::Store(e) => ApiError::Store(e),
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 //! GeoJSON (RFC 7946) and time formatting shared by the routes: coordinates rounded to
-//! 7 decimals (about 1 cm), RFC 3339 UTC times, tracks cut at the antimeridian.
+//! 7 decimals (about 1 cm), RFC 3339 UTC times (out and in), tracks cut at the
+//! antimeridian.
 
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -28,12 +29,25 @@ pub(crate) fn round(x: f64, scale: f64) -> f64 {
     (x * scale).round() / scale
 }
 
-/// `t` as RFC 3339 in UTC (`Z`), to the microsecond the store keeps.
+/// `t` as RFC 3339 in UTC (`Z`), cut to the microsecond the store keeps (so that an alert
+/// on the live stream reads as it will from the store).
 pub(crate) fn rfc3339(t: OffsetDateTime) -> String {
+    let micros = t.nanosecond() / 1000 * 1000;
     t.to_offset(time::UtcOffset::UTC)
+        .replace_nanosecond(micros)
+        .unwrap_or(t)
         .format(&Rfc3339)
         // Only years beyond 9999 fail, and the store keeps none.
         .unwrap_or_default()
+}
+
+/// `s`, the query parameter `name`, as an RFC 3339 time; a 400 saying so otherwise.
+pub(crate) fn parse_time(name: &str, s: &str) -> Result<OffsetDateTime, crate::ApiError> {
+    OffsetDateTime::parse(s, &Rfc3339).map_err(|e| {
+        crate::ApiError::BadRequest(format!(
+            "{name} {s:?} is not an RFC 3339 time such as 2026-11-23T08:00:00Z: {e}"
+        ))
+    })
 }
 
 /// A track's geometry: one `[lon, lat]` per fix, in order. Two or more points make a
@@ -118,6 +132,10 @@ mod tests {
     #[test]
     fn times_are_rfc3339_utc_and_coordinates_7_decimals() {
         let t = OffsetDateTime::from_unix_timestamp_nanos(1_700_000_000_123_456_000).unwrap();
+        assert_eq!(rfc3339(t), "2023-11-14T22:13:20.123456Z");
+        let t = OffsetDateTime::from_unix_timestamp_nanos(1_700_000_000_123_456_789).unwrap();
+        assert_eq!(rfc3339(t), "2023-11-14T22:13:20.123456Z");
+        let t = t.to_offset(time::UtcOffset::from_hms(7, 0, 0).unwrap());
         assert_eq!(rfc3339(t), "2023-11-14T22:13:20.123456Z");
         assert_eq!(coord(106.123_456_789, -8.000_000_04), [106.123_456_8, -8.0]);
     }

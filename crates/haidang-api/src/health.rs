@@ -74,6 +74,8 @@ pub(crate) struct StatsBody {
     quarantined: u64,
     /// Zone events (enter, exit, approach) in the store.
     zone_events: u64,
+    /// Lines in the raw journal: what bridges sent, each once.
+    journaled: u64,
     /// The pipeline's counters since it started.
     ingest: IngestCounters,
 }
@@ -102,6 +104,7 @@ pub(crate) async fn stats(State(state): State<AppState>) -> Result<Json<StatsBod
         positions: counts.positions,
         quarantined: counts.quarantined,
         zone_events: counts.zone_events,
+        journaled: counts.journaled,
         ingest: IngestCounters {
             lines: get(&s.lines),
             batch_lines: get(&s.batch_lines),

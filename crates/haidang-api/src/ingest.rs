@@ -63,6 +63,7 @@ pub(crate) async fn nmea_batch(
         .await
         .map_err(|e| match e {
             IngestError::Stopped | IngestError::Full => ApiError::IngestStopped,
+            IngestError::Store(e) => ApiError::Store(e),
         })?;
     Ok(Json(BatchAck {
         batch_id: batch.batch_id,

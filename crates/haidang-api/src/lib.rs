@@ -10,43 +10,79 @@
 //! | `GET /healthz` | 200 while the process runs (liveness, no dependencies) |
 //! | `GET /readyz` | 200 when the store answers a point query within 2 s and the pipeline's last store write succeeded; else 503 with the failing `checks` |
 //! | `GET /metrics` | 200, Prometheus text (`text/plain; version=0.0.4`) from [`AppState::metrics`] |
-//! | `GET /api/v1/vessels[?bbox=W,S,E,N]` | 200, the latest position of each vessel as Point features; 400 for a bad box |
+//! | `GET /api/v1/openapi.json` | 200, the OpenAPI 3.1 document of every route here |
+//! | `GET /api/v1/vessels[?bbox=W,S,E,N&status=&q=]` | 200, the latest position of each vessel as Point features, with `name`, `status` (`domestic`, `near_boundary`, `undelimited`, `foreign`, `silent`, `distress`), the most dangerous zone it is in (`zone_id`, `zone_class`, `country`) and `age_s`; `q` matches part of a name, call sign, MMSI or registration; 400 for a bad box, status or `q` |
+//! | `GET /api/v1/vessels/{vessel}` | 200, one vessel: `identity`, `last_fix`, `status`, `zone`, `zones`, `nearest_boundary` (foreign or undelimited, within 200 nm), `open_alerts`; 400 for a malformed key; 404 for a vessel never heard of |
 //! | `GET /api/v1/vessels/{vessel}/track[?from=&to=]` | 200, the track in `[from, to)` (default: the last 24 h); 400 for a malformed key, time or range; 404 for a vessel the store has never heard of |
+//! | `GET /api/v1/alerts[?status=&kind=&vessel=&since=&until=&limit=&cursor=]` | 200, `{"alerts", "next", "notice"}`: a page (default 100, at most 1000) newest first; `next` is the cursor of the following page or null; 400 for a bad filter or cursor |
+//! | `GET /api/v1/alerts/{id}` | 200, the alert with its `deliveries` (destination name, status, attempts, last error; never a URL or secret) and `changes` (its history); 404 |
+//! | `POST /api/v1/alerts/{id}/acknowledge` | body `{"by": "operator", "note": "…"}`; 200, the alert, acknowledged; 404; 409 unless open; 400/415/422 for a malformed body |
+//! | `POST /api/v1/alerts/{id}/resolve` | the same body; 200, the alert, resolved; 404; 409 once resolved; 400/415/422 |
+//! | `GET /api/v1/deliveries/dead[?limit=]` | 200, `{"deliveries"}`: dead letters, most recently dead first |
+//! | `POST /api/v1/deliveries/{id}/resend` | 200, the dead delivery is pending again; 400 for a non-numeric id; 404; 409 when it is not dead or its endpoint is disabled |
+//! | `GET /api/v1/endpoints/disabled` | 200, `{"endpoints"}`: destinations disabled after a 410 |
+//! | `POST /api/v1/endpoints/{destination}/enable` | 200, enabled again; 404 when it was not disabled |
+//! | `GET /api/v1/stream` | 200, server-sent events: `alert`, `positions` (each second), `lagged`, keep-alive comments; ends on shutdown; 503 beyond [`MAX_STREAM_CLIENTS`] streams |
 //! | `GET /api/v1/stats` | 200, the store's row counts and the pipeline's counters; 503 if the store does not answer |
 //! | `GET /api/v1/zones` | 200, the zone set as loaded (`application/geo+json`); 404 when none is configured |
 //! | `POST /api/v1/ingest/nmea` | 200 once the batch is committed; 400/415/422 for a malformed body, 413 beyond 10,000 lines or 4 MiB, 503 when the pipeline has stopped |
 //!
+//! An alert has one JSON shape everywhere (lists, details, action answers, the stream):
+//! `id`, `kind`, `vessel` (a key such as `mmsi:574100001` or `reg:BV-90001-TS`, or null),
+//! `zone_id`, `zone_class`, `country`, `lon`, `lat`, `fix_time`, `received_at`,
+//! `raised_at`, `delayed`, `status` (`open`, `acknowledged`, `resolved`), `details` (an
+//! object), `acknowledged_at`, `acknowledged_by`, `resolved_at`, `resolved_by`.
+//!
+//! The vessel list is served from memory: the fleet is read from the store at first use
+//! and kept current from the pipeline's live positions (a fix is listed once the batch
+//! that brought it is acknowledged; names and positions written to the store other than
+//! through the pipeline show within a minute). 30,000 vessels answer in tens of
+//! milliseconds once loaded.
+//!
+//! JSON bodies are limited to 64 KiB (the batch endpoint to 4 MiB). There is no per-client
+//! rate limit: put a reverse proxy in front of a server reachable from untrusted networks.
+//!
 //! Unknown paths are 404 and wrong methods 405, as problem+json too.
 //!
-//! **Security note.** `POST /api/v1/ingest/nmea` is unauthenticated: anyone who can reach
-//! the port can submit sentences. Issue 7 adds device authentication; until then, bind the
-//! server to loopback or a trusted network only (the default is 127.0.0.1).
+//! **Security note.** Nothing is authenticated yet: anyone who can reach the port can
+//! submit sentences (`POST /api/v1/ingest/nmea`), acknowledge or resolve alerts (the
+//! operator names themselves in `by`) and resend deliveries. Issue 7 adds accounts and
+//! device authentication; until then, bind the server to loopback or a trusted network only
+//! (the default is 127.0.0.1).
 //!
 //! Positions are served as the vessels reported them, unverified, and zone boundaries are
 //! approximate, not legal lines: the vessels and track collections say so in a `notice`
 //! member.
 //!
 //! **Architecture Invariant:** the only crate that knows HTTP. It reads through
-//! `haidang_store::Store`'s public methods and feeds the pipeline only through
-//! `haidang_ingest::IngestHandle` (`submit_batch`, `stats`); it knows nothing of the
-//! pipeline's internals.
+//! `haidang_store::Store`'s public methods and reaches the pipeline only through
+//! `haidang_ingest::IngestHandle` (`submit_batch`, `stats`, `subscribe`,
+//! `subscribe_alerts`); it knows nothing of the pipeline's internals.
 
+mod alerts;
 mod error;
+mod fleet;
 mod geojson;
 mod health;
 mod ingest;
+mod openapi;
+mod status;
+mod stream;
 mod vessels;
+mod web;
 
 use std::fmt;
 use std::sync::Arc;
 
-use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
+use axum::{Extension, Router};
+use tokio::sync::watch;
 use tower_http::trace::TraceLayer;
 
 pub use error::ApiError;
 pub use ingest::{MAX_BATCH_BODY_BYTES, MAX_BATCH_LINES};
+pub use stream::MAX_STREAM_CLIENTS;
 pub use vessels::MAX_TRACK_SPAN;
 
 /// What the handlers share. Cheap to clone (every field is a handle or an `Arc`).
@@ -61,6 +97,12 @@ pub struct AppState {
     /// The zone set's GeoJSON text, served as is by `/api/v1/zones`; `None` when the server
     /// runs without one.
     pub zones_geojson: Option<Arc<str>>,
+    /// The zone set, indexed: vessels' statuses and zones. `None` leaves every status
+    /// that depends on a zone `domestic` (distress and silence still show).
+    pub zones: Option<Arc<haidang_geofence::ZoneIndex>>,
+    /// Turns true when the server shuts down: live streams end then, so that graceful
+    /// shutdown does not wait for their clients. A dropped sender ends nothing.
+    pub shutdown: watch::Receiver<bool>,
 }
 
 impl fmt::Debug for AppState {
@@ -73,13 +115,16 @@ impl fmt::Debug for AppState {
                 "zones_geojson",
                 &self.zones_geojson.as_ref().map(|z| z.len()),
             )
+            .field("zones", &self.zones.as_ref().map(|z| z.zones().len()))
+            .field("shutdown", &*self.shutdown.borrow())
             .finish()
     }
 }
 
 /// The whole HTTP surface, ready for `axum::serve`. Requests are traced (`tower_http`'s
 /// `TraceLayer`, spans at DEBUG) and the cause of every 5xx is logged once (503 at WARN,
-/// the others at ERROR); response bodies never carry it.
+/// the others at ERROR); response bodies never carry it. Each router admits at most
+/// [`MAX_STREAM_CLIENTS`] live streams at once.
 ///
 /// ```no_run
 /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -88,20 +133,49 @@ impl fmt::Debug for AppState {
 ///
 /// let store = haidang_store::Store::open("sqlite:data/haidang.db").await?;
 /// let (ingest, _pipeline) = haidang_ingest::spawn(PipelineConfig::RECOMMENDED, store.clone());
+/// let (stop, shutdown) = tokio::sync::watch::channel(false);
 /// let app = haidang_api::router(haidang_api::AppState {
 ///     store,
 ///     ingest,
 ///     metrics: Arc::new(String::new),
 ///     zones_geojson: None,
+///     zones: None,
+///     shutdown: shutdown.clone(),
 /// });
 /// let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
-/// axum::serve(listener, app).await?;
+/// let mut signal = shutdown;
+/// axum::serve(listener, app)
+///     .with_graceful_shutdown(async move {
+///         let _ = signal.changed().await;
+///     })
+///     .await?;
+/// # drop(stop);
 /// # Ok(()) }
 /// ```
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
-        .route("/vessels", get(vessels::latest))
+        .route("/openapi.json", get(openapi::openapi))
+        .route(
+            "/vessels",
+            get(vessels::latest).layer(Extension(fleet::Fleet::default())),
+        )
+        .route("/vessels/{vessel}", get(vessels::detail))
         .route("/vessels/{vessel}/track", get(vessels::track))
+        .route("/alerts", get(alerts::list))
+        .route("/alerts/{id}", get(alerts::one))
+        .route("/alerts/{id}/acknowledge", post(alerts::acknowledge))
+        .route("/alerts/{id}/resolve", post(alerts::resolve))
+        .route("/deliveries/dead", get(alerts::dead_letters))
+        .route("/deliveries/{id}/resend", post(alerts::resend))
+        .route("/endpoints/disabled", get(alerts::disabled_endpoints))
+        .route(
+            "/endpoints/{destination}/enable",
+            post(alerts::enable_endpoint),
+        )
+        .route(
+            "/stream",
+            get(stream::stream).layer(Extension(stream::StreamSlots::new())),
+        )
         .route("/stats", get(health::stats))
         .route("/zones", get(health::zones))
         .route(
@@ -113,11 +187,12 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .nest("/api/v1", api)
+        .merge(web::routes())
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
-        // The only other bodies read are none: GET routes take no body. Keep any future
-        // JSON route small unless it says otherwise.
-        .layer(DefaultBodyLimit::max(64 * 1024))
+        // The other bodies read are the operators' small JSON actions; GET routes take no
+        // body. Keep any future JSON route small unless it says otherwise.
+        .layer(DefaultBodyLimit::max(alerts::ACTION_BODY_BYTES))
         .layer(axum::middleware::map_response(error::log_cause))
         // Failures are logged once, with their cause, by `log_cause`; the trace layer's
         // own failure log would repeat them without it.

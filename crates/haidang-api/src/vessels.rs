@@ -1,16 +1,26 @@
-//! `GET /api/v1/vessels` (latest positions) and `GET /api/v1/vessels/{vessel}/track`.
+//! `GET /api/v1/vessels` (latest positions with each vessel's status), `GET
+//! /api/v1/vessels/{vessel}` (one vessel: identity, last fix, zone, open alerts) and `GET
+//! /api/v1/vessels/{vessel}/track`.
 
+use std::collections::HashSet;
 use std::time::Duration;
 
-use axum::Json;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use haidang_store::{BBox, StoredPosition, VesselId};
+use axum::{Extension, Json};
+use haidang_geofence::{Boundaries, ZoneIndex};
+use haidang_store::{
+    AlertFilter, AlertStatus, BBox, LabelledPosition, MAX_ALERTS_PER_PAGE, Store, StoredAlert,
+    VesselId,
+};
+use haidang_types::{AlertKind, Meters, MmsiKind};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
-use crate::geojson::{Geometry, NOTICE, coord, rfc3339, round, track_geometry};
+use crate::alerts::{AlertJson, parse_vessel};
+use crate::fleet::Fleet;
+use crate::geojson::{Geometry, NOTICE, coord, parse_time, rfc3339, round, track_geometry};
+use crate::status::{Classified, Classifier, Status, ZoneJson};
 use crate::{ApiError, AppState};
 
 /// The longest time range one track request may cover (31 days): a longer one is a 400,
@@ -23,10 +33,22 @@ const DEFAULT_TRACK_SPAN: time::Duration = time::Duration::hours(24);
 /// How far past now a default range reaches: the future tolerance of ingest.
 const FUTURE_SLACK: time::Duration = time::Duration::minutes(5);
 
+/// The longest `q`, in characters.
+const MAX_QUERY_CHARS: usize = 64;
+
+/// How far the vessel detail looks for the nearest foreign or undelimited boundary: 200 nm.
+const NEAREST_BOUNDARY_REACH: Meters = Meters(200.0 * 1852.0);
+
+/// At most this many unresolved alerts are read per status for the map (10 pages); a
+/// vessel in distress beyond them still shows as distress if its MMSI says so.
+const MAX_UNRESOLVED_PAGES: usize = 10;
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct VesselsQuery {
     bbox: Option<String>,
+    status: Option<String>,
+    q: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -47,6 +69,12 @@ pub(crate) struct VesselFeature {
 #[derive(Serialize)]
 pub(crate) struct VesselProperties {
     vessel: String,
+    name: Option<String>,
+    status: &'static str,
+    zone_id: Option<String>,
+    zone_class: Option<&'static str>,
+    country: Option<String>,
+    age_s: i64,
     fix_time: String,
     received_at: String,
     source: String,
@@ -56,16 +84,42 @@ pub(crate) struct VesselProperties {
     nav_status: Option<u8>,
 }
 
-/// The latest position of each vessel (optionally within `bbox`), as Point features in
-/// vessel-key order.
+/// The latest position of each vessel (optionally within `bbox`, of one `status`, or
+/// matching `q`), as Point features in vessel-key order, each with its status and zone.
+/// The positions come from memory ([`Fleet`]: current with every committed fix, names
+/// up to a minute old), the unresolved distress alerts from one query; then a pass
+/// through the zone index.
 pub(crate) async fn latest(
     State(state): State<AppState>,
+    Extension(fleet): Extension<Fleet>,
     query: Result<Query<VesselsQuery>, QueryRejection>,
 ) -> Result<Json<FeatureCollection<VesselFeature>>, ApiError> {
     let Query(query) = query.map_err(ApiError::from_query)?;
     let bbox = query.bbox.as_deref().map(parse_bbox).transpose()?;
-    let positions = state.store.latest_positions(bbox).await?;
-    let features = positions.into_iter().map(vessel_feature).collect();
+    let status = query.status.as_deref().map(parse_status).transpose()?;
+    let q = query.q.as_deref().map(parse_q).transpose()?;
+    let (positions, distress) = tokio::try_join!(
+        fleet.latest(&state.store, &state.ingest, &state.shutdown, bbox),
+        async { Ok(in_distress(&state.store).await?) },
+    )?;
+    let mut classifier =
+        Classifier::new(state.zones.as_deref(), &distress, OffsetDateTime::now_utc());
+    let features = positions
+        .into_iter()
+        .filter_map(|l| {
+            if let Some(q) = &q
+                && !matches_query(&l, q)
+            {
+                return None;
+            }
+            let p = &l.position;
+            let classified = classifier.classify(&p.vessel, Some((p.position, p.fix_time)));
+            if status.is_some_and(|s| s != classified.status) {
+                return None;
+            }
+            Some(vessel_feature(l, classified, classifier.zones()))
+        })
+        .collect();
     Ok(Json(FeatureCollection {
         r#type: "FeatureCollection",
         notice: NOTICE,
@@ -73,13 +127,91 @@ pub(crate) async fn latest(
     }))
 }
 
-fn vessel_feature(p: StoredPosition) -> VesselFeature {
+fn parse_status(s: &str) -> Result<Status, ApiError> {
+    Status::parse(s).ok_or_else(|| {
+        let names: Vec<&str> = Status::ALL.iter().map(|s| s.as_str()).collect();
+        ApiError::BadRequest(format!("status {s:?} is not one of {}", names.join(", ")))
+    })
+}
+
+/// `q`, trimmed and lowercased: 1 to 64 characters.
+fn parse_q(s: &str) -> Result<String, ApiError> {
+    let q = s.trim();
+    let chars = q.chars().count();
+    if chars == 0 || chars > MAX_QUERY_CHARS {
+        return Err(ApiError::BadRequest(format!(
+            "q must be 1 to {MAX_QUERY_CHARS} characters of a name, MMSI or registration"
+        )));
+    }
+    Ok(q.to_lowercase())
+}
+
+/// Whether `q` (lowercase) is part of the vessel's key (so its MMSI digits or VMS
+/// registration), name, call sign or registration, ignoring case.
+fn matches_query(l: &LabelledPosition, q: &str) -> bool {
+    let contains = |text: &str| text.to_lowercase().contains(q);
+    contains(&l.position.vessel.key())
+        || [&l.name, &l.call_sign, &l.registration]
+            .into_iter()
+            .flatten()
+            .any(|t| contains(t))
+}
+
+/// The vessels with an unresolved (open or acknowledged) distress alert.
+async fn in_distress(store: &Store) -> Result<HashSet<VesselId>, haidang_store::StoreError> {
+    let alerts = unresolved(store, Some(AlertKind::Distress), None).await?;
+    Ok(alerts.into_iter().filter_map(|a| a.vessel).collect())
+}
+
+/// The unresolved alerts (of one kind, of one vessel), newest first within each status:
+/// open ones, then acknowledged ones.
+async fn unresolved(
+    store: &Store,
+    kind: Option<AlertKind>,
+    vessel: Option<&VesselId>,
+) -> Result<Vec<StoredAlert>, haidang_store::StoreError> {
+    let mut alerts = Vec::new();
+    for status in [AlertStatus::Open, AlertStatus::Acknowledged] {
+        let mut filter = AlertFilter {
+            status: Some(status),
+            kind: kind.map(|k| k.as_str().to_owned()),
+            vessel: vessel.cloned(),
+            limit: MAX_ALERTS_PER_PAGE,
+            ..AlertFilter::default()
+        };
+        for _ in 0..MAX_UNRESOLVED_PAGES {
+            let page = store.list_alerts(&filter).await?;
+            alerts.extend(page.alerts);
+            match page.next {
+                Some(next) => filter.cursor = Some(next),
+                None => break,
+            }
+        }
+    }
+    Ok(alerts)
+}
+
+fn vessel_feature(
+    l: LabelledPosition,
+    classified: Classified,
+    zones: Option<&ZoneIndex>,
+) -> VesselFeature {
+    let LabelledPosition {
+        position: p, name, ..
+    } = l;
     let key = p.vessel.key();
+    let zone = classified.zone.zip(zones).map(|(z, zones)| zones.zone(z));
     VesselFeature {
         r#type: "Feature",
         geometry: Geometry::Point(coord(p.position.lon(), p.position.lat())),
         properties: VesselProperties {
             vessel: key.clone(),
+            name,
+            status: classified.status.as_str(),
+            zone_id: zone.map(|z| z.id().to_owned()),
+            zone_class: zone.map(|z| z.class().as_str()),
+            country: zone.and_then(|z| z.country()).map(str::to_owned),
+            age_s: classified.age_s,
             fix_time: rfc3339(p.fix_time),
             received_at: rfc3339(p.received_at),
             source: p.source,
@@ -90,6 +222,185 @@ fn vessel_feature(p: StoredPosition) -> VesselFeature {
         },
         id: key,
     }
+}
+
+/// `GET /api/v1/vessels/{vessel}`.
+#[derive(Serialize)]
+pub(crate) struct VesselDetail {
+    vessel: String,
+    identity: Identity,
+    status: &'static str,
+    /// Seconds since the last fix; null without one.
+    age_s: Option<i64>,
+    last_fix: Option<LastFix>,
+    /// The most dangerous zone the last fix is in.
+    zone: Option<ZoneJson>,
+    /// Every zone the last fix is in.
+    zones: Vec<ZoneJson>,
+    /// The nearest foreign or undelimited boundary within 200 nm of the last fix.
+    nearest_boundary: Option<NearestBoundary>,
+    /// Unresolved (open or acknowledged) alerts about the vessel, open ones first.
+    open_alerts: Vec<AlertJson>,
+    notice: &'static str,
+}
+
+#[derive(Serialize)]
+pub(crate) struct Identity {
+    name: Option<String>,
+    call_sign: Option<String>,
+    mmsi: Option<u32>,
+    /// What the MMSI's digits say the station is (ITU-R M.585).
+    mmsi_kind: Option<&'static str>,
+    registration: Option<String>,
+    imo: Option<u32>,
+    ship_type: Option<u8>,
+    length_meters: Option<f64>,
+    beam_meters: Option<f64>,
+    draught_meters: Option<f64>,
+    destination: Option<String>,
+    province: Option<String>,
+    vms_provider: Option<String>,
+    static_updated_at: Option<String>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct LastFix {
+    lon: f64,
+    lat: f64,
+    fix_time: String,
+    received_at: String,
+    source: String,
+    sog_knots: Option<f64>,
+    cog_degrees: Option<f64>,
+    heading_degrees: Option<u16>,
+    nav_status: Option<u8>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct NearestBoundary {
+    zone_id: String,
+    zone_class: &'static str,
+    country: Option<String>,
+    distance_meters: f64,
+}
+
+fn mmsi_kind(kind: MmsiKind) -> &'static str {
+    match kind {
+        MmsiKind::Ship => "ship",
+        MmsiKind::CoastStation => "coast_station",
+        MmsiKind::ShipGroup => "ship_group",
+        MmsiKind::SarAircraft => "sar_aircraft",
+        MmsiKind::AidToNavigation => "aid_to_navigation",
+        MmsiKind::AuxiliaryCraft => "auxiliary_craft",
+        MmsiKind::Sart => "sart",
+        MmsiKind::ManOverboard => "man_overboard",
+        MmsiKind::Epirb => "epirb",
+        MmsiKind::Invalid => "invalid",
+    }
+}
+
+/// One vessel: who it is, where it was last, which zone that is, how far the nearest
+/// alerting boundary is, and its unresolved alerts.
+pub(crate) async fn detail(
+    State(state): State<AppState>,
+    vessel: Result<Path<String>, PathRejection>,
+) -> Result<Json<VesselDetail>, ApiError> {
+    let Path(key) = vessel.map_err(ApiError::from_path)?;
+    let vessel = parse_vessel(&key)?;
+    let (identity, last, alerts) = tokio::try_join!(
+        state.store.vessel(&vessel),
+        state.store.latest_position(&vessel),
+        unresolved(&state.store, None, Some(&vessel)),
+    )?;
+    let Some(identity) = identity else {
+        return Err(ApiError::NotFound(format!("no vessel {key} is known")));
+    };
+    let distress: HashSet<VesselId> = alerts
+        .iter()
+        .filter(|a| a.kind == AlertKind::Distress.as_str())
+        .filter_map(|a| a.vessel.clone())
+        .collect();
+    let zones = state.zones.as_deref();
+    let mut classifier = Classifier::new(zones, &distress, OffsetDateTime::now_utc());
+    let classified = classifier.classify(&vessel, last.as_ref().map(|p| (p.position, p.fix_time)));
+    let (inside, nearest_boundary) = match (zones, &last) {
+        (Some(zones), Some(p)) => {
+            let inside = zones.containing(p.position);
+            let mut near = Vec::new();
+            zones.nearest_boundaries(
+                &geo::Haversine,
+                p.position,
+                NEAREST_BOUNDARY_REACH,
+                Boundaries::Alerting,
+                &mut near,
+            );
+            let nearest = near.first().map(|n| {
+                let zone = zones.zone(n.zone);
+                NearestBoundary {
+                    zone_id: zone.id().to_owned(),
+                    zone_class: zone.class().as_str(),
+                    country: zone.country().map(str::to_owned),
+                    distance_meters: round(n.distance.0, 1.0),
+                }
+            });
+            (
+                inside
+                    .iter()
+                    .map(|&z| ZoneJson::new(zones.zone(z)))
+                    .collect(),
+                nearest,
+            )
+        }
+        _ => (Vec::new(), None),
+    };
+    let mmsi = match &vessel {
+        VesselId::Mmsi(m) => Some(*m),
+        VesselId::Registration(_) => None,
+    };
+    let registration = identity.registration.clone().or_else(|| match &vessel {
+        VesselId::Registration(r) => Some(r.clone()),
+        VesselId::Mmsi(_) => None,
+    });
+    Ok(Json(VesselDetail {
+        vessel: key,
+        identity: Identity {
+            name: identity.name,
+            call_sign: identity.call_sign,
+            mmsi: mmsi.map(|m| m.get()),
+            mmsi_kind: mmsi.map(|m| mmsi_kind(m.kind())),
+            registration,
+            imo: identity.imo,
+            ship_type: identity.ship_type,
+            length_meters: identity.length_meters,
+            beam_meters: identity.beam_meters,
+            draught_meters: identity.draught_meters,
+            destination: identity.destination,
+            province: identity.province,
+            vms_provider: identity.vms_provider,
+            static_updated_at: identity.updated_at.map(rfc3339),
+        },
+        status: classified.status.as_str(),
+        age_s: last.as_ref().map(|_| classified.age_s),
+        zone: classified
+            .zone
+            .zip(zones)
+            .map(|(z, zones)| ZoneJson::new(zones.zone(z))),
+        zones: inside,
+        nearest_boundary,
+        last_fix: last.map(|p| LastFix {
+            lon: coord(p.position.lon(), p.position.lat())[0],
+            lat: coord(p.position.lon(), p.position.lat())[1],
+            fix_time: rfc3339(p.fix_time),
+            received_at: rfc3339(p.received_at),
+            source: p.source,
+            sog_knots: p.sog.map(|k| round(k.0, 100.0)),
+            cog_degrees: p.cog.map(|d| round(d.0, 100.0)),
+            heading_degrees: p.heading,
+            nav_status: p.nav_status,
+        }),
+        open_alerts: alerts.iter().map(AlertJson::stored).collect(),
+        notice: NOTICE,
+    }))
 }
 
 /// `west,south,east,north` in degrees. `west > east` is a box across the antimeridian;
@@ -185,11 +496,7 @@ pub(crate) async fn track(
 ) -> Result<Json<TrackCollection>, ApiError> {
     let Path(key) = vessel.map_err(ApiError::from_path)?;
     let Query(query) = query.map_err(ApiError::from_query)?;
-    let vessel = VesselId::from_key(&key).ok_or_else(|| {
-        ApiError::BadRequest(format!(
-            "{key:?} is not a vessel key: expected mmsi: and nine digits, or reg: and a registration number"
-        ))
-    })?;
+    let vessel = parse_vessel(&key)?;
     let (from, to) = time_range(query.from.as_deref(), query.to.as_deref())?;
     if state.store.vessel(&vessel).await?.is_none() {
         return Err(ApiError::NotFound(format!("no vessel {key} is known")));
@@ -238,13 +545,7 @@ fn time_range(
     from: Option<&str>,
     to: Option<&str>,
 ) -> Result<(OffsetDateTime, OffsetDateTime), ApiError> {
-    let parse = |name: &str, s: &str| {
-        OffsetDateTime::parse(s, &Rfc3339).map_err(|e| {
-            ApiError::BadRequest(format!(
-                "{name} {s:?} is not an RFC 3339 time such as 2026-11-23T08:00:00Z: {e}"
-            ))
-        })
-    };
+    let parse = parse_time;
     // Without `to`, the range ends a little after now: ingest accepts fixes stamped up to
     // five minutes after they were received (clock skew), and the newest fix belongs in
     // "the last 24 hours".

@@ -11,13 +11,14 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use haidang_api::{AppState, MAX_BATCH_BODY_BYTES, MAX_BATCH_LINES, router};
 use haidang_ingest::{IngestHandle, PipelineConfig};
-use haidang_store::{NewPosition, Store, VesselId};
-use haidang_types::LatLon;
+use haidang_store::{Store, VesselId};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use tower::ServiceExt;
+
+mod support;
 
 /// A directory removed when dropped.
 struct TempDir(PathBuf);
@@ -61,6 +62,8 @@ async fn app(zones: Option<&str>) -> App {
         ingest: ingest.clone(),
         metrics: Arc::new(|| "# TYPE haidang_up gauge\nhaidang_up 1\n".to_owned()),
         zones_geojson: zones.map(Arc::from),
+        zones: None,
+        shutdown: tokio::sync::watch::channel(false).1,
     });
     App {
         router,
@@ -337,22 +340,15 @@ async fn bbox_filters_vessels_including_across_the_antimeridian() {
     assert!(got.len() < all.len());
 
     // West > east: the box from 170°E across the antimeridian to 170°W. The capture has
-    // nobody there, so two vessels are stored there directly, one on each side.
-    let now = OffsetDateTime::now_utc();
-    let at = |reg: &str, lon: f64| NewPosition {
-        vessel: VesselId::Registration(reg.into()),
-        fix_time: now,
-        received_at: now,
-        source: "test".into(),
-        position: LatLon::new(lon, -16.5).unwrap(),
-        sog: None,
-        cog: None,
-        heading: None,
-        nav_status: None,
-        raw_id: None,
-    };
-    let far = [at("FJ-EAST", 179.5), at("FJ-WEST", -179.5)];
-    assert_eq!(app.store.insert_positions(&far).await.unwrap(), 2);
+    // nobody there, so two Fijian boats report there through the pipeline (what the list
+    // serves from), one on each side.
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    let far = vec![
+        support::type1(520_100_001, 179.5, -16.5, now),
+        support::type1(520_100_002, -179.5, -16.5, now),
+    ];
+    let ack = app.ingest.submit_batch("bridge:fiji", far).await.unwrap();
+    assert_eq!(ack.positions, 2);
     let got = get_ok(&app, "/api/v1/vessels?bbox=170,-90,-170,90").await;
     let ids: Vec<&Value> = got["features"]
         .as_array()
@@ -360,7 +356,7 @@ async fn bbox_filters_vessels_including_across_the_antimeridian() {
         .iter()
         .map(|f| &f["id"])
         .collect();
-    assert_eq!(ids, [&json!("reg:FJ-EAST"), &json!("reg:FJ-WEST")]);
+    assert_eq!(ids, [&json!("mmsi:520100001"), &json!("mmsi:520100002")]);
     let all: Vec<Value> = get_ok(&app, "/api/v1/vessels").await["features"]
         .as_array()
         .unwrap()
@@ -453,7 +449,7 @@ async fn malformed_requests_get_problem_json() {
         ),
         ("/api/v1/zones", S::NOT_FOUND, "without a zone set"),
         ("/api/v1/nothing", S::NOT_FOUND, "no such path"),
-        ("/", S::NOT_FOUND, "no such path"),
+        ("/api", S::NOT_FOUND, "no such path"),
     ];
     for (uri, status, fragment) in cases {
         check_problem(&app, get(uri), *status, fragment).await;

@@ -9,6 +9,7 @@
 //! **Architecture Invariant:** the transforms are pure and synchronous, with time passed
 //! in; every input ends in exactly one [`Item`] or a counted [`Skipped`] reason.
 
+mod alerting;
 mod dedupe;
 mod normalize;
 mod pipeline;
@@ -16,12 +17,13 @@ mod plausibility;
 mod serial;
 mod sources;
 
+pub use alerting::LiveAlert;
 pub use dedupe::Dedupe;
-pub use normalize::{Item, Normalizer, Received, Skipped};
+pub use normalize::{Distress, Item, Normalizer, Received, Skipped};
 pub use pipeline::{
-    BatchReport, IngestError, IngestHandle, LiveUpdate, PipelineConfig, SourceName, Stats, now_ms,
-    spawn, spawn_with_zones,
+    BatchReport, IngestError, IngestHandle, LiveUpdate, Monitoring, PipelineConfig, SourceName,
+    Stats, now_ms, spawn, spawn_with_alerts, spawn_with_zones,
 };
 pub use plausibility::{Plausibility, Verdict};
 pub use serial::{Framing, FramingError, Parity, SerialConfig, serial_port};
-pub use sources::{file_replay, tcp_client, tcp_listener, udp_listener};
+pub use sources::{ReplayPace, ReplayReport, file_replay, tcp_client, tcp_listener, udp_listener};

@@ -5,7 +5,8 @@
 //! without a reason.
 
 use haidang_nmea::{
-    AisMessage, Body, Event, GnssReport, PartBDimensions, Sentences, StaticDataReport,
+    AisMessage, Body, Event, GnssReport, PartBDimensions, SafetyAddressed, SafetyBroadcast,
+    Sentences, StaticDataReport,
 };
 use haidang_store::{NewPosition, QuarantinedLine, VesselId, VesselStatic};
 use haidang_types::{Degrees, Knots, LatLon, Mmsi};
@@ -36,6 +37,24 @@ pub enum Item {
     Static(VesselId, VesselStatic),
     /// Input kept with the reason it could not be used.
     Quarantine(QuarantinedLine),
+    /// A distress that is not a position: an AIS safety text (types 12 and 14; the rules
+    /// decide whether it announces an active SART, MOB or EPIRB) or a bridge's VMS SOS.
+    Distress(Distress),
+}
+
+/// A safety text or an SOS, for the rules.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Distress {
+    /// Who sent it.
+    pub vessel: VesselId,
+    /// True for a VMS terminal's SOS, false for an AIS safety text.
+    pub sos: bool,
+    /// The text as sent.
+    pub text: String,
+    /// The message's own time (tag block `c:`), or the receive time.
+    pub time: OffsetDateTime,
+    /// When the shore read it.
+    pub received_at: OffsetDateTime,
 }
 
 /// Why a decoded message produced no row. These are counted, not quarantined: the
@@ -85,25 +104,48 @@ impl Normalizer {
                 ais_item(&report.message, anchor, received, report.sentences)
             }
             Event::Gnss(report) => gnss_item(report, received),
+            Event::Sos(report) => {
+                let Some(vessel) = report
+                    .tag_block
+                    .and_then(|t| t.source())
+                    .filter(|s| !s.is_empty())
+                else {
+                    // An SOS must say whose it is; kept, with the reason, for an operator.
+                    return Ok(quarantine("no_vessel_identity", report.sentences, received));
+                };
+                let time = report.tag_block.and_then(|t| t.time_ms());
+                Ok(Item::Distress(Distress {
+                    vessel: VesselId::Registration(vessel.to_owned()),
+                    sos: true,
+                    text: report.text.to_owned(),
+                    time: instant(time.unwrap_or(received.at_ms)),
+                    received_at: instant(received.at_ms),
+                }))
+            }
             Event::Rejected(r) => Ok(quarantine(r.reason.as_str(), r.sentences, received)),
         }
     }
 }
 
 fn quarantine(reason: &str, sentences: Sentences<'_>, received: Received<'_>) -> Item {
-    let mut line = String::new();
-    for (i, s) in sentences.iter().enumerate() {
-        if i > 0 {
-            line.push('\n');
-        }
-        line.push_str(&String::from_utf8_lossy(s));
-    }
     Item::Quarantine(QuarantinedLine {
         received_at: instant(received.at_ms),
         source: received.source.to_owned(),
         reason: reason.to_owned(),
-        line,
+        line: joined(sentences),
     })
+}
+
+/// The sentences as read (tag blocks included), one per line.
+fn joined(sentences: Sentences<'_>) -> String {
+    let mut text = String::new();
+    for (i, s) in sentences.iter().enumerate() {
+        if i > 0 {
+            text.push('\n');
+        }
+        text.push_str(&String::from_utf8_lossy(s));
+    }
+    text
 }
 
 fn ais_item(
@@ -124,6 +166,16 @@ fn ais_item(
         Body::LongRange(b) => (None, Some(b.nav_status as u8)),
         Body::StaticVoyage(_) | Body::StaticData(_) => {
             return Ok(Item::Static(vessel, static_data(m, received)));
+        }
+        Body::SafetyAddressed(SafetyAddressed { text, .. })
+        | Body::SafetyBroadcast(SafetyBroadcast { text, .. }) => {
+            return Ok(Item::Distress(Distress {
+                vessel,
+                sos: false,
+                text: text.clone(),
+                time: instant(anchor_ms),
+                received_at: instant(received.at_ms),
+            }));
         }
         _ => return Err(Skipped::NotAVessel),
     };
@@ -150,7 +202,7 @@ fn ais_item(
         cog: m.cog_degrees().map(Degrees),
         heading: m.heading_degrees(),
         nav_status: nav_status.filter(|&s| s < 15),
-        raw_id: None,
+        raw: Some(joined(raw)),
     }))
 }
 
@@ -259,7 +311,7 @@ fn gnss_item(report: &GnssReport<'_>, received: Received<'_>) -> Result<Item, Sk
         cog: fix.cog_degrees.map(Degrees),
         heading: None,
         nav_status: None,
-        raw_id: None,
+        raw: Some(joined(report.sentences)),
     }))
 }
 
@@ -276,7 +328,12 @@ fn nearest_time_of_day(anchor_ms: i64, tod_ms: u32) -> i64 {
     }
 }
 
-fn instant(ms: i64) -> OffsetDateTime {
+/// `t` in UNIX milliseconds (the inverse of [`instant`]).
+pub(crate) fn millis(t: OffsetDateTime) -> i64 {
+    i64::try_from(t.unix_timestamp_nanos().div_euclid(1_000_000)).unwrap_or(i64::MAX)
+}
+
+pub(crate) fn instant(ms: i64) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
         .unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
@@ -316,6 +373,10 @@ mod tests {
                     s.name, s.call_sign, s.length_meters, s.beam_meters, s.draught_meters
                 ),
                 Ok(Item::Quarantine(q)) => format!("quarantine {} {:?}", q.reason, q.line),
+                Ok(Item::Distress(d)) => format!(
+                    "distress {} sos={} text={:?} time={} received={}",
+                    d.vessel, d.sos, d.text, d.time, d.received_at
+                ),
                 Err(skipped) => format!("skipped {}", skipped.as_str()),
             });
         });
@@ -406,6 +467,40 @@ mod tests {
         check(
             "\\s:BD-90123-TS*71\\$GPRMC,030000,A,1343.20,N,10919.20,E,8.0,120.0,241126,,,A*7F",
             "quarantine future_fix \"\\\\s:BD-90123-TS*71\\\\$GPRMC,030000,A,1343.20,N,10919.20,E,8.0,120.0,241126,,,A*7F\"",
+        );
+    }
+
+    #[test]
+    fn safety_texts_and_sos_are_distress_signals() {
+        // Type 14 (broadcast safety) from a SART, as its test and active forms announce.
+        let mut payload = haidang_nmea::encode::Payload::new();
+        payload
+            .uint(14, 6)
+            .uint(0, 2)
+            .uint(970_123_456, 30)
+            .uint(0, 2)
+            .text("SART ACTIVE", 11);
+        let (armored, fill) = payload.armored();
+        let line =
+            haidang_nmea::encode::vdm_sentences("AI", 'A', None, &armored, fill, 60).concat();
+        check(
+            &line,
+            "distress mmsi:970123456 sos=false text=\"SART ACTIVE\" time=2026-11-23 3:00:30.0 +00:00:00 received=2026-11-23 3:00:30.0 +00:00:00",
+        );
+        // A bridge's SOS: the vessel and the time aboard from its tag block.
+        let sos = format!(
+            "{}{}",
+            haidang_nmea::encode::tag_block("s:BV-90001-TS,c:1795402800000,n:7"),
+            haidang_nmea::encode::sentence('$', "PHDG,SOS,ENGINE FIRE")
+        );
+        check(
+            &sos,
+            "distress reg:BV-90001-TS sos=true text=\"ENGINE FIRE\" time=2026-11-23 3:00:00.0 +00:00:00 received=2026-11-23 3:00:30.0 +00:00:00",
+        );
+        // Without `s:` nobody can be helped: quarantined, with the reason.
+        check(
+            &haidang_nmea::encode::sentence('$', "PHDG,SOS,ENGINE FIRE"),
+            "quarantine no_vessel_identity \"$PHDG,SOS,ENGINE FIRE*62\"",
         );
     }
 }

@@ -12,11 +12,16 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use haidang_geofence::{Tracker, TrackerConfig, ZoneIndex};
+use haidang_geofence::{Tracker, TrackerConfig, ZoneId, ZoneIndex};
 use haidang_nmea::{Decoder, DecoderConfig, Event, LineFramer};
+use haidang_notify::Notifier;
+use haidang_rules::{Output, Rules, RulesConfig};
 use haidang_store::{NewPosition, QuarantinedLine, Store, VesselId, VesselStatic, ZoneEvent};
+use haidang_types::Knots;
 use tokio::sync::{broadcast, mpsc, oneshot};
 
+use crate::alerting::{ALERT_QUEUE, AlertJob, LiveAlert, alert_writer};
+use crate::normalize::{Distress, millis};
 use crate::{Dedupe, Item, Normalizer, Plausibility, Received, Verdict};
 
 /// A feed's name, stored with each position: `tcp:127.0.0.1:40000`, `udp:0.0.0.0:10110`,
@@ -70,6 +75,9 @@ pub enum IngestError {
     /// The queue is full (only from the non-waiting send used by UDP).
     #[error("the ingest queue is full")]
     Full,
+    /// A bridge's batch could not be journaled: the store is failing.
+    #[error("the store could not journal the batch: {0}")]
+    Store(#[from] haidang_store::StoreError),
 }
 
 /// Counters of the whole pipeline since it started.
@@ -125,8 +133,10 @@ enum Input {
 #[derive(Clone, Debug)]
 pub struct IngestHandle {
     tx: mpsc::Sender<Input>,
+    store: Store,
     stats: Arc<Stats>,
     live: broadcast::Sender<LiveUpdate>,
+    alerts: broadcast::Sender<LiveAlert>,
 }
 
 impl std::fmt::Debug for Input {
@@ -186,16 +196,24 @@ impl IngestHandle {
             .map_err(|_| IngestError::Stopped)
     }
 
-    /// Lines from a bridge; resolves once everything they produced is committed.
+    /// Lines from a bridge; resolves once everything they produced is committed. The
+    /// lines are journaled first, each once (a resent batch adds nothing to the journal),
+    /// so that what a bridge was told is stored can always be shown.
     pub async fn submit_batch(
         &self,
         source: &str,
         lines: Vec<String>,
     ) -> Result<BatchReport, IngestError> {
+        let received_ms = now_ms();
+        let journaled = self
+            .store
+            .journal_lines(source, crate::normalize::instant(received_ms), &lines)
+            .await?;
+        metrics::counter!("haidang_ingest_journaled_lines_total").increment(journaled);
         let (ack, done) = oneshot::channel();
         let input = Input::Batch {
             source: Arc::from(source),
-            received_ms: now_ms(),
+            received_ms,
             lines,
             ack,
         };
@@ -221,6 +239,13 @@ impl IngestHandle {
     pub fn subscribe(&self) -> broadcast::Receiver<LiveUpdate> {
         self.live.subscribe()
     }
+
+    /// Alerts as they are committed (with their deliveries); only new alerts, never a
+    /// replayed one. A receiver that falls behind misses alerts (`Lagged`), which stay in
+    /// the store.
+    pub fn subscribe_alerts(&self) -> broadcast::Receiver<LiveAlert> {
+        self.alerts.subscribe()
+    }
 }
 
 /// [`spawn`], with the geofence: every stored position also goes through a per-vessel
@@ -238,32 +263,82 @@ pub fn spawn_with_zones(
             zones,
             tracker: Tracker::new(TrackerConfig::recommended()),
         }),
+        None,
     )
+}
+
+/// What the pipeline needs to raise alerts: the zones, the rules' thresholds, and the
+/// notifier that writes alerts with their deliveries to the outbox.
+#[derive(Debug)]
+pub struct Monitoring {
+    /// The zone set.
+    pub zones: Arc<ZoneIndex>,
+    /// The rules' thresholds.
+    pub rules: RulesConfig,
+    /// Routes alerts and writes them to the outbox.
+    pub notifier: Notifier,
+}
+
+/// [`spawn_with_zones`], with the rules: every fix, distress and tick goes through the
+/// per-vessel monitoring rules, and the alerts they raise are written (after the fixes
+/// they are about) with their deliveries. Fails when the rules' configuration is invalid.
+pub fn spawn_with_alerts(
+    config: PipelineConfig,
+    store: Store,
+    monitoring: Monitoring,
+) -> Result<(IngestHandle, tokio::task::JoinHandle<()>), haidang_rules::ConfigError> {
+    let rules = Rules::new(monitoring.rules)?;
+    let geofence = Geofence {
+        zones: monitoring.zones,
+        tracker: Tracker::new(TrackerConfig::recommended()),
+    };
+    Ok(spawn_inner(
+        config,
+        store,
+        Some(geofence),
+        Some((rules, monitoring.notifier)),
+    ))
 }
 
 /// Starts the pipeline on the current tokio runtime. It ends after [`IngestHandle::shutdown`]
 /// or when every handle is dropped, having written everything it read.
 pub fn spawn(config: PipelineConfig, store: Store) -> (IngestHandle, tokio::task::JoinHandle<()>) {
-    spawn_inner(config, store, None)
+    spawn_inner(config, store, None, None)
 }
 
 fn spawn_inner(
     config: PipelineConfig,
     store: Store,
     geofence: Option<Geofence>,
+    rules: Option<(Rules, Notifier)>,
 ) -> (IngestHandle, tokio::task::JoinHandle<()>) {
     let (tx, rx) = mpsc::channel(config.channel_capacity.max(1));
     let (live, _) = broadcast::channel(4096);
+    let (alerts, _) = broadcast::channel(1024);
     let stats = Arc::new(Stats::default());
     stats.store_ok.store(true, Ordering::Relaxed);
     let handle = IngestHandle {
         tx,
+        store: store.clone(),
         stats: stats.clone(),
         live: live.clone(),
+        alerts: alerts.clone(),
     };
-    let mut task = Pipeline::new(config, store, stats, live);
+    let mut task = Pipeline::new(config, store.clone(), stats, live);
     task.geofence = geofence;
-    let join = tokio::spawn(task.run(rx));
+    let writer = rules.map(|(rules, notifier)| {
+        let (jobs, queue) = mpsc::channel(ALERT_QUEUE);
+        task.rules = Some(rules);
+        task.alert_jobs = Some(jobs);
+        tokio::spawn(alert_writer(store, notifier, alerts, queue))
+    });
+    let join = tokio::spawn(async move {
+        task.run(rx).await;
+        // The pipeline dropped its sender: the writer ends after the last job.
+        if let Some(writer) = writer {
+            let _ = writer.await;
+        }
+    });
     (handle, join)
 }
 
@@ -287,7 +362,18 @@ struct Pipeline {
     plausibility: Plausibility,
     events: Vec<ZoneEvent>,
     raised: Vec<haidang_geofence::Event>,
+    rules: Option<Rules>,
+    outputs: Vec<Output>,
+    alert_jobs: Option<mpsc::Sender<AlertJob>>,
+    zones_here: Vec<ZoneId>,
+    committed: Option<oneshot::Sender<()>>,
 }
+
+/// The longest an alert waits for its fixes to be written.
+const ALERT_FLUSH: Duration = Duration::from_millis(50);
+
+/// How often the rules look for silences and outages.
+const RULES_TICK: Duration = Duration::from_secs(5);
 
 /// The zones and the per-vessel state the geofence keeps.
 struct Geofence {
@@ -323,12 +409,19 @@ impl Pipeline {
             plausibility: Plausibility::new(60.0, 500_000),
             events: Vec::new(),
             raised: Vec::new(),
+            rules: None,
+            outputs: Vec::new(),
+            alert_jobs: None,
+            zones_here: Vec::new(),
+            committed: None,
         }
     }
 
     async fn run(mut self, mut rx: mpsc::Receiver<Input>) {
         let interval = Duration::from_millis(self.config.flush_interval_ms.max(1));
         let mut deadline = tokio::time::Instant::now() + interval;
+        let mut tick = tokio::time::interval(RULES_TICK);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
                 input = rx.recv() => match input {
@@ -340,10 +433,20 @@ impl Pipeline {
                     self.flush().await;
                     deadline = tokio::time::Instant::now() + interval;
                 }
+                _ = tick.tick(), if self.rules.is_some() => {
+                    if let Some(rules) = self.rules.as_mut() {
+                        rules.tick(now_ms(), &mut self.outputs);
+                    }
+                }
             }
             if self.positions.len() >= self.config.batch_size || !self.acks.is_empty() {
                 self.flush().await;
                 deadline = tokio::time::Instant::now() + interval;
+            } else if !self.outputs.is_empty() {
+                // An alert does not wait for the batch to fill: its fixes are written
+                // within ALERT_FLUSH. Not at once: under a burst that raises many alerts,
+                // a flush per alert would cut the writes into tiny transactions.
+                deadline = deadline.min(tokio::time::Instant::now() + ALERT_FLUSH);
             }
         }
         // Everything queued before the shutdown is taken too.
@@ -359,6 +462,7 @@ impl Pipeline {
         }
         self.flush().await;
         self.drain_writes().await;
+        self.alert_jobs = None;
     }
 
     fn monotonic_ms(&self) -> u64 {
@@ -382,10 +486,14 @@ impl Pipeline {
                 });
                 let items = collect.items;
                 let lines_before = self.stats.lines.load(Ordering::Relaxed);
-                self.absorb(items, None);
+                self.absorb(items, None, &source);
                 let lines = self.decoder.stats().lines - lines_before;
-                metrics::counter!("haidang_ingest_lines_total", "source" => source_kind(&source))
-                    .increment(lines);
+                metrics::counter!(
+                    "haidang_ingest_lines_total",
+                    "source" => source_kind(&source),
+                    "feed" => feed_label(&source)
+                )
+                .increment(lines);
                 self.framers.insert(source, (id, framer));
             }
             Input::End { source } => {
@@ -398,7 +506,7 @@ impl Pipeline {
                             .feed(frame, id, now, &mut |e| collect.event(&e));
                     });
                     let items = collect.items;
-                    self.absorb(items, None);
+                    self.absorb(items, None, &source);
                 }
             }
             Input::Batch {
@@ -424,7 +532,7 @@ impl Pipeline {
                     .batch_lines
                     .fetch_add(decoder.stats().lines, Ordering::Relaxed);
                 let items = collect.items;
-                self.absorb(items, Some(&mut report));
+                self.absorb(items, Some(&mut report), &source);
                 self.acks.push((ack, report));
             }
             Input::Shutdown => {}
@@ -451,23 +559,31 @@ impl Pipeline {
         let mut collect = Collect::new(&self.normalizer, &mut self.dedupe, &source, now_ms());
         self.decoder.expire(now, &mut |e| collect.event(&e));
         let items = collect.items;
-        self.absorb(items, None);
+        self.absorb(items, None, &source);
     }
 
-    fn absorb(&mut self, items: Vec<Outcome>, mut report: Option<&mut BatchReport>) {
+    fn absorb(
+        &mut self,
+        items: Vec<Outcome>,
+        mut report: Option<&mut BatchReport>,
+        source: &SourceName,
+    ) {
         self.stats
             .lines
             .store(self.decoder.stats().lines, Ordering::Relaxed);
+        // The feed, once per input rather than once per fix.
+        let feed = feed_label(source);
         for outcome in items {
             match outcome {
                 Outcome::Item(Item::Position(p)) => {
                     if let Some(r) = report.as_deref_mut() {
                         r.positions += 1;
                     }
-                    self.geofence(&p);
+                    self.monitor(&p, &feed);
                     self.positions.push(p);
                 }
                 Outcome::Item(Item::Static(v, s)) => self.statics.push((v, s)),
+                Outcome::Item(Item::Distress(d)) => self.distress(&d),
                 Outcome::Item(Item::Quarantine(q)) => {
                     metrics::counter!("haidang_ingest_quarantined_total", "reason" => q.reason.clone()).increment(1);
                     self.stats.quarantined.fetch_add(1, Ordering::Relaxed);
@@ -489,30 +605,32 @@ impl Pipeline {
         }
     }
 
-    /// Runs a position through the geofence, keeping the events it raises. A fix that
-    /// implies an impossible speed is stored (it is evidence) and counted, but never moves
-    /// the geofence's state.
-    fn geofence(&mut self, p: &NewPosition) {
-        let fix_ms = (p.fix_time.unix_timestamp_nanos() / 1_000_000) as i64;
-        if let Verdict::Implausible { .. } = self.plausibility.check(&p.vessel, fix_ms, p.position)
-        {
+    /// Runs a position through the plausibility gate, the geofence and the rules, keeping
+    /// the zone events and the rules' outputs. A fix that implies an impossible speed is
+    /// stored (it is evidence) and counted, but never moves the geofence's state; the rules
+    /// see it as implausible.
+    fn monitor(&mut self, p: &NewPosition, feed: &str) {
+        let fix_ms = millis(p.fix_time);
+        let verdict = self.plausibility.check(&p.vessel, fix_ms, p.position);
+        if let Verdict::Implausible { .. } = verdict {
             metrics::counter!("haidang_ingest_implausible_total").increment(1);
             self.stats.implausible.fetch_add(1, Ordering::Relaxed);
-            return;
         }
         let Some(geofence) = self.geofence.as_mut() else {
             return;
         };
         self.raised.clear();
         let key = p.vessel.key();
-        geofence.tracker.update(
-            &geofence.zones,
-            &geo::Haversine,
-            &key,
-            fix_ms,
-            p.position,
-            &mut self.raised,
-        );
+        if !matches!(verdict, Verdict::Implausible { .. }) {
+            geofence.tracker.update(
+                &geofence.zones,
+                &geo::Haversine,
+                &key,
+                fix_ms,
+                p.position,
+                &mut self.raised,
+            );
+        }
         for e in &self.raised {
             let zone = geofence.zones.zone(e.zone);
             metrics::counter!("haidang_zone_events_total", "event" => e.kind.as_str(), "class" => zone.class().as_str()).increment(1);
@@ -528,11 +646,105 @@ impl Pipeline {
                 position: p.position,
             });
         }
+        let Some(rules) = self.rules.as_mut() else {
+            return;
+        };
+        let zones = &geofence.zones;
+        let zone_ref = |id: ZoneId| {
+            let zone = zones.zone(id);
+            haidang_rules::ZoneRef {
+                id: zone.id(),
+                class: zone.class(),
+                country: zone.country(),
+            }
+        };
+        zones.zones_at(p.position, &mut self.zones_here);
+        let here: Vec<_> = self.zones_here.iter().map(|&id| zone_ref(id)).collect();
+        let events: Vec<_> = self
+            .raised
+            .iter()
+            .map(|e| haidang_rules::ZoneEvent {
+                kind: match e.kind {
+                    haidang_geofence::EventKind::Enter => haidang_rules::ZoneEventKind::Enter,
+                    haidang_geofence::EventKind::Exit => haidang_rules::ZoneEventKind::Exit,
+                    haidang_geofence::EventKind::Approach => haidang_rules::ZoneEventKind::Approach,
+                },
+                zone: zone_ref(e.zone),
+                distance: e.distance,
+                toward: None,
+            })
+            .collect();
+        let (mmsi, kind) = match &p.vessel {
+            VesselId::Mmsi(m) => (Some(*m), haidang_rules::Source::Ais),
+            VesselId::Registration(_) => (None, haidang_rules::Source::Vms),
+        };
+        // Until the fleet register names each boat's VMS provider, a VMS feed stands for
+        // its provider: each provider delivers through a feed of its own.
+        let provider = (kind == haidang_rules::Source::Vms).then_some(feed);
+        let observation = haidang_rules::Observation {
+            vessel: &key,
+            mmsi,
+            source: kind,
+            provider,
+            fix_ms,
+            received_ms: millis(p.received_at),
+            position: p.position,
+            sog: p.sog,
+            plausibility: match verdict {
+                Verdict::Plausible => haidang_rules::Plausibility::Plausible,
+                Verdict::Late => haidang_rules::Plausibility::Unchecked,
+                Verdict::Implausible { implied_knots } => haidang_rules::Plausibility::Impossible {
+                    implied_speed: Knots(implied_knots),
+                },
+            },
+            zones: &here,
+            events: &events,
+        };
+        rules.observe(&observation, &mut self.outputs);
+    }
+
+    /// A safety text or an SOS goes to the rules, which decide whether it is a distress.
+    fn distress(&mut self, d: &Distress) {
+        metrics::counter!("haidang_ingest_distress_signals_total", "sos" => if d.sos { "true" } else { "false" }).increment(1);
+        let Some(rules) = self.rules.as_mut() else {
+            return;
+        };
+        let key = d.vessel.key();
+        let signal = haidang_rules::DistressSignal {
+            vessel: &key,
+            mmsi: match &d.vessel {
+                VesselId::Mmsi(m) => Some(*m),
+                VesselId::Registration(_) => None,
+            },
+            kind: if d.sos {
+                haidang_rules::SignalKind::VmsSos
+            } else {
+                haidang_rules::SignalKind::SafetyText
+            },
+            text: &d.text,
+            time_ms: millis(d.time),
+            received_ms: millis(d.received_at),
+            position: None,
+        };
+        rules.signal(&signal, &mut self.outputs);
     }
 
     /// Hands everything pending to a writer task, waiting while the most writes allowed are
     /// in flight (so a slow store slows the reading, and memory stays bounded).
     async fn flush(&mut self) {
+        let alerts = !self.outputs.is_empty();
+        if alerts && let Some(jobs) = &self.alert_jobs {
+            let zones = self.geofence.as_ref().map(|g| &*g.zones);
+            let mut job = AlertJob::new(std::mem::take(&mut self.outputs), zones);
+            if !self.positions.is_empty() {
+                let (done, committed) = oneshot::channel();
+                job.committed = Some(committed);
+                self.committed = Some(done);
+            }
+            // In flush order, so that an alert is written before the one that closes it.
+            let _ = jobs.send(job).await;
+        }
+        self.outputs.clear();
         if self.positions.is_empty()
             && self.statics.is_empty()
             && self.quarantine.is_empty()
@@ -549,6 +761,7 @@ impl Pipeline {
             statics: std::mem::take(&mut self.statics),
             quarantine: std::mem::take(&mut self.quarantine),
             acks: std::mem::take(&mut self.acks),
+            committed: self.committed.take(),
         };
         let writer = Writer {
             store: self.store.clone(),
@@ -565,6 +778,27 @@ impl Pipeline {
     }
 }
 
+/// The wait between attempts at a failing store write: 100 ms, doubling up to 5 s. Every
+/// store write of the pipeline (positions, alerts, resolutions) retries on this schedule.
+pub(crate) struct StoreBackoff(Duration);
+
+impl StoreBackoff {
+    pub(crate) fn new() -> Self {
+        Self(Duration::from_millis(100))
+    }
+
+    /// The next wait, in milliseconds (for the log line before it).
+    pub(crate) fn next_ms(&self) -> u64 {
+        self.0.as_millis() as u64
+    }
+
+    /// Waits, and doubles the next wait.
+    pub(crate) async fn wait(&mut self) {
+        tokio::time::sleep(self.0).await;
+        self.0 = (self.0 * 2).min(Duration::from_secs(5));
+    }
+}
+
 /// Writes that may run at once. Two keep both of this machine's cores busy in the
 /// database; their row locks are taken in one order (vessels sorted by key, latest
 /// positions by vessel id), so they cannot deadlock each other.
@@ -577,6 +811,8 @@ struct WriteBatch {
     statics: Vec<(VesselId, VesselStatic)>,
     quarantine: Vec<QuarantinedLine>,
     acks: Vec<(oneshot::Sender<BatchReport>, BatchReport)>,
+    /// Told once the positions are committed: the alerts raised from them wait for it.
+    committed: Option<oneshot::Sender<()>>,
 }
 
 struct Writer {
@@ -590,7 +826,7 @@ impl Writer {
     /// Writes the batch, retrying with backoff until the store takes it; then publishes the
     /// positions and acknowledges the bridges' batches.
     async fn write_until_stored(self, batch: WriteBatch) {
-        let mut backoff = Duration::from_millis(100);
+        let mut backoff = StoreBackoff::new();
         loop {
             match self.write(&batch).await {
                 Ok(stored) => {
@@ -609,15 +845,17 @@ impl Writer {
                     for (ack, report) in batch.acks {
                         let _ = ack.send(report);
                     }
+                    if let Some(committed) = batch.committed {
+                        let _ = committed.send(());
+                    }
                     return;
                 }
                 Err(error) => {
                     self.stats.store_ok.store(false, Ordering::Relaxed);
                     self.stats.store_retries.fetch_add(1, Ordering::Relaxed);
                     metrics::counter!("haidang_store_retries_total").increment(1);
-                    tracing::warn!(%error, retry_in_ms = backoff.as_millis() as u64, "store write failed; retrying");
-                    tokio::time::sleep(backoff).await;
-                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                    tracing::warn!(%error, retry_in_ms = backoff.next_ms(), "store write failed; retrying");
+                    backoff.wait().await;
                 }
             }
         }
@@ -703,6 +941,24 @@ fn source_kind(source: &SourceName) -> &'static str {
         .unwrap_or("other")
 }
 
+/// The feed a source belongs to, for metric labels: the source's name, except that a TCP
+/// peer is named by its address without the port (each reconnection gets a new port) and
+/// bridges count together as `bridge` (one label per device would grow with the fleet;
+/// per-device figures are in the raw journal). Bounded by configuration and by the hosts
+/// that feed us.
+fn feed_label(source: &SourceName) -> String {
+    if let Some(peer) = source.strip_prefix("tcp:") {
+        let host = peer
+            .parse::<std::net::SocketAddr>()
+            .map_or_else(|_| peer.to_owned(), |addr| addr.ip().to_string());
+        return format!("tcp:{host}");
+    }
+    if source.starts_with("bridge:") {
+        return "bridge".to_owned();
+    }
+    source.to_string()
+}
+
 fn normalize(
     normalizer: &Normalizer,
     dedupe: &mut Dedupe,
@@ -714,7 +970,8 @@ fn normalize(
         metrics::counter!(
             "haidang_ingest_rejected_total",
             "reason" => r.reason.as_str(),
-            "source" => source_kind(source)
+            "source" => source_kind(source),
+            "feed" => feed_label(source)
         )
         .increment(1);
     }
@@ -735,5 +992,25 @@ fn normalize(
     ) {
         Ok(item) => Outcome::Item(item),
         Err(skipped) => Outcome::Skipped(skipped.as_str()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn feed_labels_stay_bounded() {
+        for (source, feed) in [
+            ("tcp:127.0.0.1:40000", "tcp:127.0.0.1"),
+            ("tcp:[::1]:40001", "tcp:::1"),
+            ("udp:0.0.0.0:10110", "udp:0.0.0.0:10110"),
+            ("tcp-client:10.0.0.5:5631", "tcp-client:10.0.0.5:5631"),
+            ("serial:/dev/ttyUSB0", "serial:/dev/ttyUSB0"),
+            ("bridge:BV-90001-TS", "bridge"),
+            ("file:capture.nmea", "file:capture.nmea"),
+        ] {
+            assert_eq!(feed_label(&SourceName::from(source)), feed, "{source}");
+        }
     }
 }

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::sync::atomic::Ordering;
 
-use haidang_ingest::{PipelineConfig, spawn, tcp_listener, udp_listener};
+use haidang_ingest::{PipelineConfig, ReplayPace, file_replay, spawn, tcp_listener, udp_listener};
 use haidang_sim::{Fleet, FleetConfig, Transponder};
 use haidang_store::Store;
 use tokio::io::AsyncWriteExt;
@@ -35,6 +35,30 @@ fn fleet_nmea(vessels: usize, secs: u64, seed: u64) -> (String, usize, BTreeSet<
         })
         .collect();
     (lines.concat(), positions, ids)
+}
+
+/// Only the scripted boats, for ten hours (two cross into Indonesian waters, one into
+/// Chinese waters, one falls silent, one is a SART), sent as bridge batches; then the
+/// pipeline is shut down.
+async fn sail_the_scripted_boats(
+    ingest: haidang_ingest::IngestHandle,
+    pipeline: tokio::task::JoinHandle<()>,
+) {
+    let start = 1_795_000_000_000;
+    let mut config = FleetConfig::with_vessels(0, 1, start);
+    config.stamp_ais = true;
+    let mut fleet = Fleet::new(config, 36_000);
+    let mut lines = Vec::new();
+    fleet.advance(start + 36_000_000, &mut lines);
+    let lines: Vec<String> = lines.iter().map(|l| l.trim_end().to_owned()).collect();
+    for batch in lines.chunks(500) {
+        ingest
+            .submit_batch("bridge:TEST", batch.to_vec())
+            .await
+            .expect("acknowledged");
+    }
+    ingest.shutdown().await;
+    pipeline.await.expect("pipeline ends");
 }
 
 async fn store() -> (Store, tempdir::Dir) {
@@ -151,15 +175,17 @@ async fn a_batch_is_acknowledged_after_commit_and_a_replay_is_stored_once() {
         positions as u64
     );
 
-    // The bridge resends the same batch (it missed the acknowledgement): stored once.
+    // The bridge resends the same batch (it missed the acknowledgement): stored once,
+    // positions and journal alike.
+    let sent = lines.len() as u64 + 1;
+    assert_eq!(store.counts().await.expect("counts").journaled, sent);
     ingest
         .submit_batch("bridge:TEST", lines)
         .await
         .expect("acknowledged");
-    assert_eq!(
-        store.counts().await.expect("counts").positions,
-        positions as u64
-    );
+    let counts = store.counts().await.expect("counts");
+    assert_eq!(counts.positions, positions as u64);
+    assert_eq!(counts.journaled, sent);
     ingest.shutdown().await;
     pipeline.await.expect("pipeline ends");
 }
@@ -177,23 +203,7 @@ async fn crossings_raise_zone_events_stored_with_the_positions() {
     let (store, _dir) = store().await;
     let (ingest, pipeline) =
         haidang_ingest::spawn_with_zones(PipelineConfig::RECOMMENDED, store.clone(), zones);
-    // Only the scripted boats, for ten hours: two cross into Indonesian waters, one into
-    // Chinese waters.
-    let start = 1_795_000_000_000;
-    let mut config = FleetConfig::with_vessels(0, 1, start);
-    config.stamp_ais = true;
-    let mut fleet = Fleet::new(config, 36_000);
-    let mut lines = Vec::new();
-    fleet.advance(start + 36_000_000, &mut lines);
-    let lines: Vec<String> = lines.iter().map(|l| l.trim_end().to_owned()).collect();
-    for batch in lines.chunks(500) {
-        ingest
-            .submit_batch("bridge:TEST", batch.to_vec())
-            .await
-            .expect("acknowledged");
-    }
-    ingest.shutdown().await;
-    pipeline.await.expect("pipeline ends");
+    sail_the_scripted_boats(ingest, pipeline).await;
     let counts = store.counts().await.expect("counts");
     // Golden for this seed and the shipped zones, checked by reading the events: each
     // crosser enters its starting zone, gets three approach warnings (10, 5, 2 nm) before
@@ -201,4 +211,159 @@ async fn crossings_raise_zone_events_stored_with_the_positions() {
     // boats, through the undelimited band north of the 2003 line) or foreign-chn; the
     // silent and distress boats only enter their starting zone.
     assert_eq!(counts.zone_events, 30, "{counts:?}");
+}
+
+/// A capture replayed at its recorded pace takes its recorded time (here sped up ten
+/// times) and delivers every position; replayed as fast as possible it does not wait.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_capture_replays_at_its_recorded_pace() {
+    let (store, dir) = store().await;
+    let (ingest, pipeline) = spawn(PipelineConfig::RECOMMENDED, store.clone());
+    // 20 recorded seconds of 3 boats: at 10x, at least 2 s (the first line is at 0).
+    let (nmea, positions, _) = fleet_nmea(3, 20, 9);
+    let path = dir.path.join("capture.nmea");
+    std::fs::write(&path, &nmea).expect("capture written");
+    let (_stop, shutdown) = watch::channel(false);
+
+    let started = std::time::Instant::now();
+    let report = file_replay(
+        &path,
+        ReplayPace::Recorded { speedup: 10.0 },
+        ingest.clone(),
+        shutdown.clone(),
+    )
+    .await
+    .expect("replayed");
+    let took = started.elapsed();
+    assert_eq!(report.bytes, nmea.len() as u64);
+    assert!(
+        report.recorded_span_ms >= 15_000,
+        "span {} ms",
+        report.recorded_span_ms
+    );
+    let paced = std::time::Duration::from_millis((report.recorded_span_ms / 10) as u64);
+    assert!(
+        took >= paced,
+        "took {took:?}, the recorded pace is {paced:?}"
+    );
+
+    let fast = std::time::Instant::now();
+    file_replay(
+        &path,
+        ReplayPace::AsFastAsPossible,
+        ingest.clone(),
+        shutdown,
+    )
+    .await
+    .expect("replayed");
+    assert!(
+        fast.elapsed() < paced,
+        "fast replay took {:?}",
+        fast.elapsed()
+    );
+
+    ingest.shutdown().await;
+    pipeline.await.expect("pipeline ends");
+    // The second replay is the same reports: stored once.
+    assert_eq!(
+        store.counts().await.expect("counts").positions,
+        positions as u64
+    );
+}
+
+/// The scripted boats through the rules: each crossing raises one entry alert for the
+/// country it enters, written with its deliveries (the Jakarta mission among them), and
+/// the distress beacon raises a distress alert.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crossings_raise_alerts_with_their_deliveries() {
+    let zones_text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../geodata/zones.geojson"
+    ))
+    .expect("geodata/zones.geojson");
+    let zones = std::sync::Arc::new(
+        haidang_geofence::ZoneIndex::from_geojson(&zones_text).expect("zones load"),
+    );
+    let (store, _dir) = store().await;
+    let router = std::sync::Arc::new(haidang_notify::Router::shipped().expect("routing"));
+    let monitoring = haidang_ingest::Monitoring {
+        zones,
+        rules: haidang_rules::RulesConfig::recommended(),
+        notifier: haidang_notify::Notifier::new(store.clone(), router),
+    };
+    let (ingest, pipeline) =
+        haidang_ingest::spawn_with_alerts(PipelineConfig::RECOMMENDED, store.clone(), monitoring)
+            .expect("rules config is valid");
+    let mut live = ingest.subscribe_alerts();
+    sail_the_scripted_boats(ingest, pipeline).await;
+
+    let page = store
+        .list_alerts(&haidang_store::AlertFilter {
+            limit: 1000,
+            ..haidang_store::AlertFilter::default()
+        })
+        .await
+        .expect("alerts");
+    let mut summary: Vec<String> = page
+        .alerts
+        .iter()
+        .map(|a| {
+            format!(
+                "{} {} {}",
+                a.kind,
+                a.vessel.as_ref().map(|v| v.key()).unwrap_or_default(),
+                a.country.as_deref().unwrap_or("-")
+            )
+        })
+        .collect();
+    summary.sort();
+    let entered: Vec<&String> = summary
+        .iter()
+        .filter(|s| s.starts_with("entered_foreign"))
+        .collect();
+    assert_eq!(
+        entered.len(),
+        3,
+        "one entry per crossing boat: {summary:#?}"
+    );
+    assert_eq!(
+        entered.iter().filter(|s| s.ends_with(" IDN")).count(),
+        2,
+        "{summary:#?}"
+    );
+    assert_eq!(
+        entered.iter().filter(|s| s.ends_with(" CHN")).count(),
+        1,
+        "{summary:#?}"
+    );
+    assert!(
+        summary.iter().any(|s| s.starts_with("distress ")),
+        "{summary:#?}"
+    );
+    // Every new alert went out on the live broadcast, once.
+    let mut broadcast = 0;
+    while live.try_recv().is_ok() {
+        broadcast += 1;
+    }
+    assert_eq!(broadcast, page.alerts.len(), "{summary:#?}");
+    // The Jakarta mission is among the recipients of each Indonesian entry.
+    for alert in page
+        .alerts
+        .iter()
+        .filter(|a| a.kind == "entered_foreign" && a.country.as_deref() == Some("IDN"))
+    {
+        let record = store
+            .alert(&alert.id)
+            .await
+            .expect("alert")
+            .expect("stored");
+        assert!(
+            record
+                .deliveries
+                .iter()
+                .any(|d| d.destination == "webhook:mission.idn.jakarta"),
+            "{:#?}",
+            record.deliveries
+        );
+    }
 }

@@ -37,6 +37,9 @@ pub enum Event<'a> {
     Ais(AisReport<'a>),
     /// A GNSS fix.
     Gnss(GnssReport<'a>),
+    /// A VMS terminal's distress (`$PHDG,SOS,<text>*hh`), relayed by a bridge; the
+    /// vessel is the tag block's `s:`.
+    Sos(SosReport<'a>),
     /// Input that produced nothing, and why.
     Rejected(Rejected<'a>),
 }
@@ -71,6 +74,17 @@ pub struct GnssReport<'a> {
     pub sentences: Sentences<'a>,
 }
 
+/// A distress sent by a bridge for its vessel.
+#[derive(Debug)]
+pub struct SosReport<'a> {
+    /// The free text after `SOS,` (may be empty).
+    pub text: &'a str,
+    /// The tag block: `s:` the vessel, `c:` when the bridge read the distress.
+    pub tag_block: Option<TagBlock<'a>>,
+    /// The raw sentence.
+    pub sentences: Sentences<'a>,
+}
+
 /// Input that produced nothing.
 #[derive(Debug)]
 pub struct Rejected<'a> {
@@ -87,6 +101,8 @@ pub struct DecodeStats {
     pub lines: u64,
     /// AIS messages produced.
     pub ais_messages: u64,
+    /// Distress sentences (`$PHDG,SOS`) produced.
+    pub sos: u64,
     /// GNSS fixes produced.
     pub gnss_fixes: u64,
     /// Inputs rejected, by reason.
@@ -303,6 +319,14 @@ impl Decoder {
                     }
                     Err(reason) => self.reject(reason, Sentences::one(frame), out),
                 }
+            }
+            Body::Sos { text } => {
+                self.stats.sos += 1;
+                out(Event::Sos(SosReport {
+                    text,
+                    tag_block: parsed.tag_block,
+                    sentences: Sentences::one(frame),
+                }));
             }
         }
     }

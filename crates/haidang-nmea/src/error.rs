@@ -54,11 +54,15 @@ pub enum Reason {
     UnterminatedTagblock,
     /// A tag block field that does not parse.
     BadTagblock,
+    /// A bridge's overflow record (`$PHDG,OVF,first seq,last seq,first ms,last ms,lines`):
+    /// its queue was full and it dropped these lines. Not a fault of the line: the record
+    /// of a gap, kept with this reason so that the gap is counted and can be shown.
+    BridgeDataLost,
 }
 
 impl Reason {
     /// Every reason, in declaration order.
-    pub const ALL: [Reason; 22] = [
+    pub const ALL: [Reason; 23] = [
         Reason::BadChecksum,
         Reason::MissingChecksum,
         Reason::TruncatedLine,
@@ -81,6 +85,7 @@ impl Reason {
         Reason::BadTagblockChecksum,
         Reason::UnterminatedTagblock,
         Reason::BadTagblock,
+        Reason::BridgeDataLost,
     ];
 
     /// The stable reason code.
@@ -108,6 +113,7 @@ impl Reason {
             Reason::BadTagblockChecksum => "bad_tagblock_checksum",
             Reason::UnterminatedTagblock => "unterminated_tagblock",
             Reason::BadTagblock => "bad_tagblock",
+            Reason::BridgeDataLost => "bridge_data_lost",
         }
     }
 

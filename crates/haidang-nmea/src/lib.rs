@@ -28,7 +28,9 @@ pub use ais::{
     SarAircraftReport, SlotBinary, StaticDataPartB, StaticDataReport, StaticVoyageData, UtcInquiry,
 };
 pub use bits::BinaryData;
-pub use decoder::{AisReport, DecodeStats, Decoder, DecoderConfig, Event, GnssReport, Rejected};
+pub use decoder::{
+    AisReport, DecodeStats, Decoder, DecoderConfig, Event, GnssReport, Rejected, SosReport,
+};
 pub use error::{Error, Reason, RejectCounts};
 pub use framer::{Frame, LineFramer};
 pub use gnss::{GnssFix, GnssKind};

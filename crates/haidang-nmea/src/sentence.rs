@@ -19,6 +19,10 @@ pub(crate) enum Body<'a> {
         kind: crate::GnssKind,
         sentence: &'a str,
     },
+    /// `$PHDG,SOS,<text>*hh`: a VMS terminal's distress, sent by a bridge.
+    Sos {
+        text: &'a str,
+    },
 }
 
 /// The fields of `!ccVDM` / `!ccVDO`.
@@ -121,6 +125,22 @@ pub(crate) fn parse(frame: &[u8], frame_xor: u8) -> Result<Frame<'_>, Reason> {
             }
             _ => return Err(Reason::NotAis),
         }
+    } else if address == b"PHDG" {
+        // Haidang's proprietary sentences from bridges: `$PHDG,SOS,<text>` (a distress)
+        // and `$PHDG,OVF,...` (the record of lines a full queue dropped).
+        if content[address_end..].starts_with(b",OVF,") {
+            return Err(Reason::BridgeDataLost);
+        }
+        let text = content[address_end..]
+            .strip_prefix(b",SOS")
+            .and_then(|rest| match rest {
+                [] => Some(&b""[..]),
+                [b',', text @ ..] => Some(text),
+                _ => None,
+            })
+            .ok_or(Reason::NotAis)?;
+        let text = std::str::from_utf8(text).map_err(|_| Reason::BadChar)?;
+        Body::Sos { text }
     } else {
         let kind = match address {
             [t1, t2, rest @ ..] if t1.is_ascii_uppercase() && t2.is_ascii_uppercase() => match rest
@@ -256,6 +276,7 @@ mod tests {
                 f.tag_block.is_some(),
             ),
             Body::Gnss { kind, sentence } => format!("gnss {kind:?} {sentence}"),
+            Body::Sos { text } => format!("sos {text}"),
         });
         assert_eq!(got.as_deref().map_err(|r| *r), expect, "{line}");
     }
@@ -285,6 +306,16 @@ mod tests {
         check(
             "$GPRMC,225446,A,4916.45,N,12311.12,W,000.5,054.7,191120,020.3,E*67",
             Ok("gnss Rmc $GPRMC,225446,A,4916.45,N,12311.12,W,000.5,054.7,191120,020.3,E*67"),
+        );
+        // A bridge's distress: the text after SOS, which may be empty.
+        check("$PHDG,SOS,ENGINE FIRE*62", Ok("sos ENGINE FIRE"));
+        check("$PHDG,SOS*78", Ok("sos "));
+        check("$PHDG,TXT,HELLO*01", Err(Reason::NotAis));
+        check("$PHDG,SOSX*20", Err(Reason::NotAis));
+        // A bridge's overflow record is kept, with its own reason.
+        check(
+            "$PHDG,OVF,1,500,1795000000000,1795000100000,500*74",
+            Err(Reason::BridgeDataLost),
         );
     }
 

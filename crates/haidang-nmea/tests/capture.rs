@@ -27,7 +27,7 @@ fn real_capture() {
             *by_type.entry(r.message.msg_type).or_default() += 1;
             used_sentences += r.sentences.len();
         }
-        Event::Gnss(_) => {}
+        Event::Gnss(_) | Event::Sos(_) => {}
         Event::Rejected(r) => {
             rejected_sentences += r.sentences.iter().filter(|s| s.starts_with(b"!")).count();
         }

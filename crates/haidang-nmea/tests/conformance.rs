@@ -72,7 +72,7 @@ fn run(sentences: &[Value]) -> (Vec<Map<String, Value>>, Vec<String>) {
     let mut reasons = Vec::new();
     let mut on_event = |event: Event<'_>| match event {
         Event::Ais(report) => messages.push(fields_of(&report)),
-        Event::Gnss(_) => {}
+        Event::Gnss(_) | Event::Sos(_) => {}
         Event::Rejected(r) => reasons.push(r.reason.as_str().to_owned()),
     };
     for s in sentences {

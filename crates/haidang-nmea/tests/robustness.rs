@@ -48,6 +48,7 @@ fn account(chunks: &[Vec<u8>], max_line: usize) -> (u64, usize, usize) {
     let mut on_event = |e: Event<'_>| match e {
         Event::Ais(r) => in_messages += r.sentences.len(),
         Event::Gnss(r) => in_messages += r.sentences.len(),
+        Event::Sos(r) => in_messages += r.sentences.len(),
         Event::Rejected(r) => in_rejections += r.sentences.len(),
     };
     for (t, chunk) in chunks.iter().enumerate() {

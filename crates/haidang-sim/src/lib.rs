@@ -588,6 +588,7 @@ mod tests {
                             .is_some_and(|s| s.ends_with("-TS"))
                     );
                 }
+                Event::Sos(_) => {}
                 Event::Rejected(r) => rejected.push(r.reason),
             });
         }

@@ -26,20 +26,32 @@
 //! # Ok(()) }
 //! ```
 
+mod alerts;
+mod alerts_pg;
+mod alerts_sqlite;
 mod error;
 mod model;
 mod pg;
 mod rows;
+mod search;
 mod sqlite;
 mod store;
 
 #[cfg(test)]
+mod alerts_tests;
+#[cfg(test)]
 mod tests;
 
+pub use alerts::{
+    AlertChange, AlertCursor, AlertFilter, AlertPage, AlertRecord, AlertStatus, DeliveryRecord,
+    DeliveryStatus, DisabledEndpoint, LeasedDelivery, LifecycleError, MAX_ALERTS_PER_PAGE,
+    NewAlert, NewDelivery, RULES, StoredAlert, alert_id_for,
+};
 pub use error::{Result, StoreError};
 pub use model::{
     BBox, Counts, NewPosition, QuarantinedLine, StoredPosition, VesselId, VesselStatic, ZoneEvent,
 };
 pub use pg::PgStore;
+pub use search::{LabelledPosition, VesselLabel};
 pub use sqlite::SqliteStore;
 pub use store::Store;

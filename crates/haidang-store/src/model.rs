@@ -87,8 +87,9 @@ pub struct NewPosition {
     pub heading: Option<u16>,
     /// AIS navigational status, 0..=15.
     pub nav_status: Option<u8>,
-    /// The `raw_journal` row holding the sentence the report came from, when journaled.
-    pub raw_id: Option<i64>,
+    /// The NMEA behind the report: its sentence or sentences, tag block included, one per
+    /// line. Evidence: the track can be checked against what was received.
+    pub raw: Option<String>,
 }
 
 /// A stored position, as queries return it.
@@ -112,8 +113,8 @@ pub struct StoredPosition {
     pub heading: Option<u16>,
     /// AIS navigational status.
     pub nav_status: Option<u8>,
-    /// The `raw_journal` row of the sentence, if it was journaled.
-    pub raw_id: Option<i64>,
+    /// The NMEA the report was decoded from, when it was kept.
+    pub raw: Option<String>,
 }
 
 /// Static data about a vessel: from AIS types 5 and 24, or from the fleet register.
@@ -219,6 +220,8 @@ pub struct Counts {
     pub quarantined: u64,
     /// Zone events (enter, exit, approach).
     pub zone_events: u64,
+    /// Lines in the raw journal (what bridges sent).
+    pub journaled: u64,
 }
 
 /// `t` in whole microseconds since the UNIX epoch, rounded towards the past.

@@ -15,7 +15,7 @@ use crate::model::{
 use crate::rows;
 
 const POSITION_COLUMNS: &str = "v.vessel_key, p.fix_time, p.received_at, p.source, p.lon, p.lat, \
-     p.sog_knots, p.cog_degrees, p.heading_degrees, p.nav_status, p.raw_id";
+     p.sog_knots, p.cog_degrees, p.heading_degrees, p.nav_status, p.raw";
 
 /// The PostgreSQL store.
 #[derive(Clone, Debug)]
@@ -50,7 +50,6 @@ impl PgStore {
         Ok(())
     }
 
-    #[cfg(test)]
     pub(crate) fn pool(&self) -> &PgPool {
         &self.pool
     }
@@ -102,7 +101,7 @@ impl PgStore {
             Vec::with_capacity(n),
             Vec::with_capacity(n),
         );
-        let (mut headings, mut statuses, mut raw_ids) = (
+        let (mut headings, mut statuses, mut raw) = (
             Vec::with_capacity(n),
             Vec::with_capacity(n),
             Vec::with_capacity(n),
@@ -118,7 +117,7 @@ impl PgStore {
             cogs.push(rows::cog(p));
             headings.push(p.heading.map(i32::from));
             statuses.push(p.nav_status.map(i16::from));
-            raw_ids.push(p.raw_id);
+            raw.push(p.raw.as_deref());
         }
 
         let mut tx = self.pool.begin().await?;
@@ -139,21 +138,21 @@ impl PgStore {
             "WITH input AS ( \
                SELECT * FROM UNNEST($1::text[], $2::timestamptz[], $3::timestamptz[], \
                  $4::text[], $5::float8[], $6::float8[], $7::real[], $8::real[], $9::int4[], \
-                 $10::int2[], $11::int8[]) \
+                 $10::int2[], $11::text[]) \
                AS t(vessel_key, fix_time, received_at, source, lon, lat, sog_knots, \
-                 cog_degrees, heading_degrees, nav_status, raw_id) \
+                 cog_degrees, heading_degrees, nav_status, raw) \
              ), inserted AS ( \
                INSERT INTO positions (vessel_id, fix_time, received_at, source, lon, lat, \
-                 sog_knots, cog_degrees, heading_degrees, nav_status, raw_id) \
+                 sog_knots, cog_degrees, heading_degrees, nav_status, raw) \
                SELECT v.id, i.fix_time, i.received_at, i.source, i.lon, i.lat, i.sog_knots, \
-                 i.cog_degrees, i.heading_degrees, i.nav_status, i.raw_id \
+                 i.cog_degrees, i.heading_degrees, i.nav_status, i.raw \
                FROM input i JOIN vessels v ON v.vessel_key = i.vessel_key \
                ON CONFLICT DO NOTHING \
                RETURNING vessel_id, fix_time, received_at, source, lon, lat, sog_knots, \
-                 cog_degrees, heading_degrees, nav_status, raw_id \
+                 cog_degrees, heading_degrees, nav_status, raw \
              ), latest AS ( \
                INSERT INTO latest_positions (vessel_id, fix_time, received_at, source, lon, \
-                 lat, sog_knots, cog_degrees, heading_degrees, nav_status, raw_id) \
+                 lat, sog_knots, cog_degrees, heading_degrees, nav_status, raw) \
                SELECT DISTINCT ON (vessel_id) * FROM inserted \
                ORDER BY vessel_id, fix_time DESC, received_at DESC \
                ON CONFLICT (vessel_id) DO UPDATE SET \
@@ -161,7 +160,7 @@ impl PgStore {
                  source = excluded.source, lon = excluded.lon, lat = excluded.lat, \
                  sog_knots = excluded.sog_knots, cog_degrees = excluded.cog_degrees, \
                  heading_degrees = excluded.heading_degrees, \
-                 nav_status = excluded.nav_status, raw_id = excluded.raw_id \
+                 nav_status = excluded.nav_status, raw = excluded.raw \
                WHERE (excluded.fix_time, excluded.received_at) \
                    > (latest_positions.fix_time, latest_positions.received_at) \
              ) \
@@ -177,7 +176,7 @@ impl PgStore {
         .bind(cogs)
         .bind(headings)
         .bind(statuses)
-        .bind(raw_ids)
+        .bind(raw)
         .fetch_one(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -306,6 +305,29 @@ impl PgStore {
         Ok(done.rows_affected())
     }
 
+    /// Journals the lines not journaled yet for `source`; returns how many were new.
+    pub async fn journal_lines(
+        &self,
+        source: &str,
+        received_at: OffsetDateTime,
+        lines: &[String],
+    ) -> Result<u64> {
+        if lines.is_empty() {
+            return Ok(0);
+        }
+        let done = sqlx::query(
+            "INSERT INTO raw_journal (received_at, source, line) \
+             SELECT $1, $2, line FROM UNNEST($3::text[]) AS t(line) \
+             ON CONFLICT (source, line) DO NOTHING",
+        )
+        .bind(truncate_micros(received_at))
+        .bind(source)
+        .bind(lines)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
     /// Stores the zone events not stored yet; returns how many were new.
     pub async fn insert_zone_events(&self, events: &[ZoneEvent]) -> Result<u64> {
         if events.is_empty() {
@@ -427,7 +449,8 @@ impl PgStore {
     pub async fn counts(&self) -> Result<Counts> {
         let row = sqlx::query(
             "SELECT (SELECT count(*) FROM vessels), (SELECT count(*) FROM positions), \
-                    (SELECT count(*) FROM quarantine), (SELECT count(*) FROM zone_events)",
+                    (SELECT count(*) FROM quarantine), (SELECT count(*) FROM zone_events), \
+                    (SELECT count(*) FROM raw_journal)",
         )
         .fetch_one(&self.pool)
         .await?;
@@ -436,6 +459,7 @@ impl PgStore {
             positions: rows::count(row.try_get(1)?),
             quarantined: rows::count(row.try_get(2)?),
             zone_events: rows::count(row.try_get(3)?),
+            journaled: rows::count(row.try_get(4)?),
         })
     }
 }

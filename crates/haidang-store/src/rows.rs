@@ -53,7 +53,7 @@ pub(crate) fn stored_position(
     (sog, cog): (Option<f64>, Option<f64>),
     heading: Option<i64>,
     nav_status: Option<i64>,
-    raw_id: Option<i64>,
+    raw: Option<String>,
 ) -> Result<StoredPosition> {
     let vessel = VesselId::from_key(&vessel_key)
         .ok_or_else(|| StoreError::CorruptRow(format!("vessel_key {vessel_key:?}")))?;
@@ -68,7 +68,7 @@ pub(crate) fn stored_position(
         cog: cog.map(Degrees),
         heading: narrow(heading, "heading_degrees")?,
         nav_status: narrow(nav_status, "nav_status")?,
-        raw_id,
+        raw,
     })
 }
 

@@ -23,7 +23,7 @@ const POSITIONS_PER_STATEMENT: usize = 1000;
 const SMALL_ROWS_PER_STATEMENT: usize = 2000;
 
 const POSITION_COLUMNS: &str = "v.vessel_key, p.fix_us, p.received_us, p.source, p.lon, p.lat, \
-     p.sog_knots, p.cog_degrees, p.heading_degrees, p.nav_status, p.raw_id";
+     p.sog_knots, p.cog_degrees, p.heading_degrees, p.nav_status, p.raw";
 
 /// The SQLite store.
 #[derive(Clone, Debug)]
@@ -69,7 +69,6 @@ impl SqliteStore {
         Ok(())
     }
 
-    #[cfg(test)]
     pub(crate) fn pool(&self) -> &SqlitePool {
         &self.pool
     }
@@ -97,7 +96,7 @@ impl SqliteStore {
         for chunk in batch.chunks(POSITIONS_PER_STATEMENT) {
             let mut q = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO positions (vessel_id, fix_us, received_us, source, lon, lat, \
-                 sog_knots, cog_degrees, heading_degrees, nav_status, raw_id) \
+                 sog_knots, cog_degrees, heading_degrees, nav_status, raw) \
                  SELECT v.id, t.column2, t.column3, t.column4, t.column5, t.column6, \
                  t.column7, t.column8, t.column9, t.column10, t.column11 FROM (",
             );
@@ -112,7 +111,7 @@ impl SqliteStore {
                     .push_bind(rows::cog(p).map(f64::from))
                     .push_bind(p.heading.map(i64::from))
                     .push_bind(p.nav_status.map(i64::from))
-                    .push_bind(p.raw_id);
+                    .push_bind(p.raw.clone());
             });
             // `WHERE true` tells SQLite's parser that ON CONFLICT belongs to the INSERT.
             q.push(
@@ -247,6 +246,30 @@ impl SqliteStore {
         Ok(new)
     }
 
+    /// Journals the lines not journaled yet for `source`; returns how many were new.
+    pub async fn journal_lines(
+        &self,
+        source: &str,
+        received_at: OffsetDateTime,
+        lines: &[String],
+    ) -> Result<u64> {
+        let mut tx = self.pool.begin().await?;
+        let mut new = 0;
+        for chunk in lines.chunks(SMALL_ROWS_PER_STATEMENT) {
+            let mut q =
+                QueryBuilder::<Sqlite>::new("INSERT INTO raw_journal (received_us, source, line) ");
+            q.push_values(chunk, |mut row, line| {
+                row.push_bind(to_micros(received_at))
+                    .push_bind(source.to_owned())
+                    .push_bind(line.clone());
+            });
+            q.push(" ON CONFLICT (source, line) DO NOTHING");
+            new += q.build().execute(&mut *tx).await?.rows_affected();
+        }
+        tx.commit().await?;
+        Ok(new)
+    }
+
     /// Stores the zone events not stored yet; returns how many were new.
     pub async fn insert_zone_events(&self, events: &[ZoneEvent]) -> Result<u64> {
         let mut tx = self.pool.begin().await?;
@@ -313,7 +336,7 @@ impl SqliteStore {
     ) -> Result<Vec<StoredPosition>> {
         let rows = sqlx::query(
             "SELECT v.vessel_key, p.fix_us, p.received_us, p.source, p.lon, p.lat, \
-               p.sog_knots, p.cog_degrees, p.heading_degrees, p.nav_status, p.raw_id \
+               p.sog_knots, p.cog_degrees, p.heading_degrees, p.nav_status, p.raw \
              FROM vessels v JOIN positions p ON p.vessel_id = v.id \
              WHERE v.vessel_key = ? AND p.fix_us >= ? AND p.fix_us < ? \
              ORDER BY p.fix_us, p.received_us",
@@ -344,7 +367,7 @@ impl SqliteStore {
         for &(west, east) in ranges {
             let rows = sqlx::query(
                 "SELECT v.vessel_key, p.fix_us, p.received_us, p.source, p.lon, p.lat, \
-                   p.sog_knots, p.cog_degrees, p.heading_degrees, p.nav_status, p.raw_id \
+                   p.sog_knots, p.cog_degrees, p.heading_degrees, p.nav_status, p.raw \
                  FROM positions_rtree r \
                  JOIN positions p ON p.id = r.id \
                  JOIN vessels v ON v.id = p.vessel_id \
@@ -372,7 +395,8 @@ impl SqliteStore {
     pub async fn counts(&self) -> Result<Counts> {
         let row = sqlx::query(
             "SELECT (SELECT count(*) FROM vessels), (SELECT count(*) FROM positions), \
-                    (SELECT count(*) FROM quarantine), (SELECT count(*) FROM zone_events)",
+                    (SELECT count(*) FROM quarantine), (SELECT count(*) FROM zone_events), \
+                    (SELECT count(*) FROM raw_journal)",
         )
         .fetch_one(&self.pool)
         .await?;
@@ -381,6 +405,7 @@ impl SqliteStore {
             positions: rows::count(row.try_get(1)?),
             quarantined: rows::count(row.try_get(2)?),
             zone_events: rows::count(row.try_get(3)?),
+            journaled: rows::count(row.try_get(4)?),
         })
     }
 }

@@ -92,6 +92,19 @@ impl Store {
         dispatch!(self, s => s.insert_quarantined(lines).await)
     }
 
+    /// Journals lines a bridge sent, each once: a line already journaled for this source
+    /// (the same text, which for a bridge carries the device, the sequence number and the
+    /// receive time aboard) is skipped, so a batch sent again is stored once. Returns how
+    /// many were new. One transaction.
+    pub async fn journal_lines(
+        &self,
+        source: &str,
+        received_at: OffsetDateTime,
+        lines: &[String],
+    ) -> Result<u64> {
+        dispatch!(self, s => s.journal_lines(source, received_at, lines).await)
+    }
+
     /// The latest position (by fix time; receive time breaks ties) of every vessel,
     /// ordered by vessel key. With a box: only the vessels whose latest position is in it.
     pub async fn latest_positions(&self, within: Option<BBox>) -> Result<Vec<StoredPosition>> {

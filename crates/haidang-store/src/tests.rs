@@ -51,6 +51,7 @@ contract!(
     positions_in_area,
     positions_are_append_only,
     zone_events_are_stored_once,
+    journal_keeps_each_bridge_line_once,
 );
 
 // ---------------------------------------------------------------------------------------
@@ -78,7 +79,7 @@ fn fix(n: u32, minute: i64, lon: f64, lat: f64) -> NewPosition {
         cog: Some(Degrees(181.4)),
         heading: Some(180),
         nav_status: Some(7),
-        raw_id: None,
+        raw: Some("!AIVDM,1,1,,A,13u?etPv2;0n:dDPwUM1U1Cb069D,0*24".to_owned()),
     }
 }
 
@@ -131,6 +132,7 @@ async fn insert_is_idempotent(store: Store) {
             positions: 13,
             quarantined: 0,
             zone_events: 0,
+            journaled: 0,
         }
     );
     // The first copy stored is kept, values round-tripped.
@@ -149,8 +151,12 @@ async fn insert_is_idempotent(store: Store) {
     assert_eq!(p.sog, Some(Knots(f64::from(7.3_f32))));
     assert_eq!(p.cog, Some(Degrees(f64::from(181.4_f32))));
     assert_eq!(
-        (p.heading, p.nav_status, p.raw_id),
-        (Some(180), Some(7), None)
+        (p.heading, p.nav_status, p.raw.as_deref()),
+        (
+            Some(180),
+            Some(7),
+            Some("!AIVDM,1,1,,A,13u?etPv2;0n:dDPwUM1U1Cb069D,0*24")
+        )
     );
 }
 
@@ -162,7 +168,7 @@ async fn latest_is_per_vessel_and_by_fix_time(store: Store) {
     vms.cog = None;
     vms.heading = None;
     vms.nav_status = None;
-    vms.raw_id = Some(42);
+    vms.raw = Some("\\s:BV-90001-TS,c:1795000000*00\\$GPRMC,...".to_owned());
     let batch = vec![
         fix(1, 0, 109.0, 12.0),
         fix(1, 20, 109.2, 12.1),
@@ -183,8 +189,16 @@ async fn latest_is_per_vessel_and_by_fix_time(store: Store) {
     let stored_vms = &latest[2];
     assert_eq!(stored_vms.vessel, reg);
     assert_eq!(
-        (stored_vms.sog, stored_vms.heading, stored_vms.raw_id),
-        (None, None, Some(42))
+        (
+            stored_vms.sog,
+            stored_vms.heading,
+            stored_vms.raw.as_deref()
+        ),
+        (
+            None,
+            None,
+            Some("\\s:BV-90001-TS,c:1795000000*00\\$GPRMC,...")
+        )
     );
 
     // A newer fix moves the latest position on.
@@ -740,4 +754,39 @@ async fn zone_events_are_stored_once(store: Store) {
     // A replay of the same fix raises the same events: stored once.
     assert_eq!(store.insert_zone_events(&events).await.unwrap(), 0);
     assert_eq!(store.counts().await.unwrap().zone_events, 2);
+}
+
+async fn journal_keeps_each_bridge_line_once(store: Store) {
+    let line = |n: u32| format!("\\s:BV-90001-TS,c:1795000000{n:03},n:{n}*00\\$GPRMC,...");
+    let first: Vec<String> = (1..=3).map(line).collect();
+    assert_eq!(
+        store
+            .journal_lines("bridge:b1", t0(), &first)
+            .await
+            .unwrap(),
+        3
+    );
+    // A resend overlapping the first batch, later: only line 4 is new.
+    let resend: Vec<String> = (2..=4).map(line).collect();
+    let later = t0() + Duration::minutes(5);
+    assert_eq!(
+        store
+            .journal_lines("bridge:b1", later, &resend)
+            .await
+            .unwrap(),
+        1
+    );
+    // The same text from another device is another line.
+    assert_eq!(
+        store
+            .journal_lines("bridge:b2", later, &first[..1])
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store.journal_lines("bridge:b2", later, &[]).await.unwrap(),
+        0
+    );
+    assert_eq!(store.counts().await.unwrap().journaled, 5);
 }

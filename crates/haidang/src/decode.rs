@@ -190,6 +190,17 @@ fn write_event(json: &mut JsonLine, event: &Event<'_>) {
             }
             json.str_array_field("nmea", report.sentences.iter());
         }
+        Event::Sos(report) => {
+            json.str_field("sentence", b"SOS");
+            if let Some(vessel) = report.tag_block.as_ref().and_then(TagBlock::source) {
+                json.str_field("vessel", vessel.as_bytes());
+            }
+            json.str_field("text", report.text.as_bytes());
+            if let Some(tag) = &report.tag_block {
+                write_tag_block(json, tag);
+            }
+            json.str_array_field("nmea", report.sentences.iter());
+        }
         Event::Rejected(r) => write_rejected(json, r),
     }
     json.end();

@@ -10,6 +10,7 @@ mod decode;
 mod geofence;
 mod json;
 mod migrate;
+mod receiver;
 mod serve;
 mod simulate;
 
@@ -36,6 +37,8 @@ enum Command {
     /// Run Haidang: the store, NMEA ingest over TCP and UDP, and the HTTP API;
     /// --demo adds a simulated fleet.
     Serve(serve::Args),
+    /// Receive Haidang's signed alert webhooks and print them (the demo's receiver).
+    WebhookReceiver(receiver::Args),
 }
 
 fn main() -> ExitCode {
@@ -46,6 +49,7 @@ fn main() -> ExitCode {
         Command::Simulate(args) => simulate::run(&args),
         Command::Migrate(args) => migrate::run(&args),
         Command::Serve(args) => serve::run(&args),
+        Command::WebhookReceiver(args) => receiver::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -13,7 +13,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use haidang_ingest::{Framing, IngestHandle, PipelineConfig, SerialConfig, SourceName};
+use haidang_ingest::{Framing, IngestHandle, PipelineConfig, ReplayPace, SerialConfig, SourceName};
+use haidang_notify::{
+    Notifier, RetryPolicy, Router, SHIPPED_MISSIONS_TOML, SmtpConfig, Worker, WorkerConfig,
+};
 use haidang_sim::{Fleet, FleetConfig};
 use haidang_store::Store;
 use serde::Deserialize;
@@ -44,6 +47,14 @@ pub(crate) struct Args {
     /// framed 8N1 (repeatable; replaces the file's `[[serial]]` ports).
     #[arg(long, value_name = "PATH[:BAUD]", value_parser = parse_serial_flag)]
     serial: Vec<SerialConfig>,
+    /// Capture file to replay into the pipeline once (repeatable; replaces the file's
+    /// `[[replay]]` entries). The source of its positions is `file:PATH`.
+    #[arg(long, value_name = "FILE")]
+    replay: Vec<PathBuf>,
+    /// How fast `--replay` files go: `fast` (as fast as the store takes them), `recorded`
+    /// (the pace of their tag-block times), or a speed-up such as `60x`.
+    #[arg(long, value_name = "PACE", default_value = "fast", value_parser = parse_pace)]
+    replay_pace: ReplayPace,
     /// Run a simulated fleet inside the server.
     #[arg(long)]
     demo: bool,
@@ -74,6 +85,75 @@ struct ConfigFile {
     /// Serial ports, one `[[serial]]` table each.
     #[serde(default)]
     serial: Vec<SerialSection>,
+    /// Capture files replayed once at start-up, one `[[replay]]` table each.
+    #[serde(default)]
+    replay: Vec<ReplaySection>,
+    /// Where alerts go.
+    #[serde(default)]
+    alerts: AlertsSection,
+    /// The monitoring rules' thresholds (`haidang_rules::RulesConfig`; unknown keys are
+    /// refused, missing ones keep their recommended values).
+    rules: Option<haidang_rules::RulesConfig>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AlertsSection {
+    /// A deployment's routing file, merged over the shipped `geodata/missions.toml`.
+    routing: Option<PathBuf>,
+    /// The SMTP relay for e-mail deliveries.
+    smtp: Option<SmtpSection>,
+    /// The delay after a failed delivery, doubling after each further one (default 5 s).
+    retry_first_ms: Option<u64>,
+    /// The longest delay between attempts (default 1 h).
+    retry_max_ms: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SmtpSection {
+    host: String,
+    #[serde(default = "default_smtp_port")]
+    port: u16,
+    from: String,
+}
+
+fn default_smtp_port() -> u16 {
+    25
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReplaySection {
+    /// The capture file.
+    path: PathBuf,
+    /// `fast` (the default), `recorded`, or a speed-up such as `60x`.
+    #[serde(default, deserialize_with = "pace")]
+    pace: Option<ReplayPace>,
+}
+
+/// `pace = "recorded"`, refused with the key's name when it is not a pace.
+fn pace<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<ReplayPace>, D::Error> {
+    let text = String::deserialize(d)?;
+    parse_pace(&text)
+        .map(Some)
+        .map_err(serde::de::Error::custom)
+}
+
+/// `fast`, `recorded` (real time) or `Nx` (N recorded seconds per second).
+fn parse_pace(text: &str) -> Result<ReplayPace, String> {
+    match text {
+        "fast" => Ok(ReplayPace::AsFastAsPossible),
+        "recorded" => Ok(ReplayPace::Recorded { speedup: 1.0 }),
+        _ => match text.strip_suffix('x').map(str::parse::<f64>) {
+            Some(Ok(speedup)) if speedup.is_finite() && (0.001..=1e6).contains(&speedup) => {
+                Ok(ReplayPace::Recorded { speedup })
+            }
+            _ => Err(format!(
+                "{text:?} is not a pace: use fast, recorded, or a speed-up such as 60x"
+            )),
+        },
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -188,6 +268,12 @@ struct Config {
     max_line_bytes: usize,
     zones: Arc<str>,
     serial: Vec<SerialConfig>,
+    replay: Vec<(PathBuf, ReplayPace)>,
+    /// The routing: the shipped file with the deployment's merged over it.
+    routing: Arc<Router>,
+    smtp: Option<SmtpConfig>,
+    retry: RetryPolicy,
+    rules: haidang_rules::RulesConfig,
 }
 
 fn config(args: &Args) -> anyhow::Result<Config> {
@@ -230,6 +316,41 @@ fn config(args: &Args) -> anyhow::Result<Config> {
             port.path.display()
         );
     }
+    let replay = if args.replay.is_empty() {
+        file.replay
+            .into_iter()
+            .map(|r| (r.path, r.pace.unwrap_or(ReplayPace::AsFastAsPossible)))
+            .collect()
+    } else {
+        args.replay
+            .iter()
+            .map(|path| (path.clone(), args.replay_pace))
+            .collect()
+    };
+    let routing = routing(file.alerts.routing.as_deref(), args.demo)?;
+    let smtp = file.alerts.smtp.map(|s| SmtpConfig {
+        host: s.host,
+        port: s.port,
+        from: s.from,
+        timeout: Duration::from_secs(30),
+    });
+    let mut retry = RetryPolicy::standard();
+    if let Some(ms) = file.alerts.retry_first_ms {
+        retry.first_delay = Duration::from_millis(ms.max(1));
+    }
+    if let Some(ms) = file.alerts.retry_max_ms {
+        retry.max_delay = Duration::from_millis(ms.max(1));
+    }
+    anyhow::ensure!(
+        retry.first_delay <= retry.max_delay,
+        "[alerts] retry_first_ms must not exceed retry_max_ms"
+    );
+    let rules = file
+        .rules
+        .unwrap_or_else(haidang_rules::RulesConfig::recommended);
+    rules
+        .validate()
+        .map_err(|e| anyhow::anyhow!("invalid [rules]: {e}"))?;
     Ok(Config {
         store_url: args
             .database_url
@@ -249,7 +370,41 @@ fn config(args: &Args) -> anyhow::Result<Config> {
             .unwrap_or(haidang_nmea::DEFAULT_MAX_LINE_BYTES),
         zones,
         serial,
+        replay,
+        routing,
+        smtp,
+        retry,
+        rules,
     })
+}
+
+/// The alert routing: the shipped file, with the deployment's file merged over it. In
+/// the demo, without a file of its own, every recipient's webhook goes to the local
+/// `haidang webhook-receiver` (signed with the public demo secret), and no e-mail is sent.
+fn routing(path: Option<&std::path::Path>, demo: bool) -> anyhow::Result<Arc<Router>> {
+    let overrides = match path {
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?,
+        ),
+        None if demo => {
+            let shipped = Router::shipped().context("the shipped routing is invalid")?;
+            let mut text = String::new();
+            for recipient in shipped.all_recipients() {
+                text.push_str(&format!(
+                    "[recipients.\"{id}\"]\nwebhook = {{ url = \"http://{addr}/hooks/{id}\", secret = \"{secret}\" }}\nemail = []\n",
+                    id = recipient.id,
+                    addr = crate::receiver::DEMO_RECEIVER,
+                    secret = crate::receiver::DEMO_SECRET,
+                ));
+            }
+            Some(text)
+        }
+        None => None,
+    };
+    let router = Router::from_toml(SHIPPED_MISSIONS_TOML, overrides.as_deref())
+        .context("invalid alert routing")?;
+    Ok(Arc::new(router))
 }
 
 pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
@@ -287,10 +442,27 @@ async fn serve(config: Config, args: &Args) -> anyhow::Result<()> {
     let zones = haidang_geofence::ZoneIndex::from_geojson(&config.zones)
         .context("cannot load the zone set")?;
     tracing::info!(zones = zones.zones().len(), "geofence ready");
+    let notifier = Notifier::new(store.clone(), config.routing.clone());
+    let wake = notifier.wake_handle();
+    let zones = Arc::new(zones);
+    let monitoring = haidang_ingest::Monitoring {
+        zones: zones.clone(),
+        rules: config.rules.clone(),
+        notifier,
+    };
     let (ingest, pipeline) =
-        haidang_ingest::spawn_with_zones(pipeline_config, store.clone(), Arc::new(zones));
+        haidang_ingest::spawn_with_alerts(pipeline_config, store.clone(), monitoring)
+            .context("invalid monitoring rules")?;
+    let mut worker_config =
+        WorkerConfig::standard(&format!("{}-{}", hostname(), std::process::id()));
+    worker_config.smtp = config.smtp.clone();
+    worker_config.retry = config.retry;
+    let worker = Worker::new(store.clone(), config.routing.clone(), worker_config, wake)
+        .context("cannot start the alert delivery worker")?;
     let (stop, shutdown) = watch::channel(false);
     let mut sources = tokio::task::JoinSet::new();
+    let (stop_worker, worker_shutdown) = watch::channel(false);
+    let worker = tokio::spawn(worker.run(worker_shutdown));
 
     for addr in &config.tcp_listen {
         let listener = tokio::net::TcpListener::bind(addr)
@@ -321,6 +493,18 @@ async fn serve(config: Config, args: &Args) -> anyhow::Result<()> {
             shutdown.clone(),
         ));
     }
+    for (path, pace) in &config.replay {
+        let (path, pace, ingest) = (path.clone(), *pace, ingest.clone());
+        let shutdown = shutdown.clone();
+        sources.spawn(async move {
+            tracing::info!(path = %path.display(), ?pace, "replaying a capture");
+            match haidang_ingest::file_replay(&path, pace, ingest, shutdown).await {
+                Ok(r) => tracing::info!(path = %path.display(), bytes = r.bytes,
+                    recorded_span_ms = r.recorded_span_ms, "replay done"),
+                Err(e) => tracing::error!(path = %path.display(), "cannot replay: {e}"),
+            }
+        });
+    }
     for port in &config.serial {
         tracing::info!(path = %port.path.display(), baud = port.baud_rate, framing = %port.framing, "NMEA over serial");
         sources.spawn(haidang_ingest::serial_port(
@@ -345,6 +529,8 @@ async fn serve(config: Config, args: &Args) -> anyhow::Result<()> {
         ingest: ingest.clone(),
         metrics: Arc::new(move || metrics.render()),
         zones_geojson: Some(config.zones.clone()),
+        zones: Some(zones),
+        shutdown: shutdown.clone(),
     };
     let app = haidang_api::router(state);
     let listener = tokio::net::TcpListener::bind(config.http)
@@ -364,6 +550,16 @@ async fn serve(config: Config, args: &Args) -> anyhow::Result<()> {
     ingest.shutdown().await;
     drop(ingest);
     pipeline.await.context("the ingest pipeline failed")?;
+    // Every alert is in the outbox now; what is not delivered yet goes out after a restart.
+    let _ = stop_worker.send(true);
+    if tokio::time::timeout(Duration::from_secs(15), worker)
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            "alert deliveries still in flight after 15 s; they resume at the next start"
+        );
+    }
     // Open streaming responses must not hold the exit up for long.
     match tokio::time::timeout(Duration::from_secs(5), http).await {
         Ok(result) => result
@@ -444,6 +640,15 @@ fn redact(url: &str) -> String {
         }
         _ => url.to_owned(),
     }
+}
+
+/// This machine's name, for the delivery worker's id (leases name their worker).
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "haidang".to_owned())
 }
 
 #[cfg(test)]

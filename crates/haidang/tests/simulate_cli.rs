@@ -51,6 +51,7 @@ fn tracks(nmea: &[u8]) -> BTreeMap<String, Vec<(f64, f64)>> {
                         tracks.entry(vessel).or_default().push((lon, lat));
                     }
                 }
+                Event::Sos(_) => {}
                 Event::Rejected(r) => rejected.push(r.reason),
             },
         );

@@ -14,6 +14,7 @@ fuzz_target!(|data: &[u8]| {
         events += match e {
             Event::Ais(r) => r.sentences.len(),
             Event::Gnss(r) => r.sentences.len(),
+            Event::Sos(r) => r.sentences.len(),
             Event::Rejected(r) => r.sentences.len(),
         };
     };
