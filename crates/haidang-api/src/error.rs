@@ -38,6 +38,14 @@ pub enum ApiError {
     /// 422: well-formed JSON that does not hold what the route needs.
     #[error("{0}")]
     Unprocessable(String),
+    /// 429: the client made more requests than its rate limit allows.
+    #[error("more than {per_second} requests a second from this address")]
+    TooManyRequests {
+        /// The limit, for the detail.
+        per_second: u32,
+        /// Whole seconds until the next request is allowed (`Retry-After`).
+        retry_after_s: u64,
+    },
     /// 503 (or 500 for a fault that waiting will not cure): the store failed.
     #[error("store error")]
     Store(#[from] StoreError),
@@ -85,6 +93,7 @@ impl ApiError {
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             // A database that fails to answer is usually down or overloaded: retry later.
             ApiError::Store(StoreError::Database(_)) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -95,8 +104,8 @@ impl ApiError {
         }
     }
 
-    fn detail(&self) -> &str {
-        match self {
+    fn detail(&self) -> std::borrow::Cow<'_, str> {
+        std::borrow::Cow::Borrowed(match self {
             ApiError::BadRequest(d)
             | ApiError::NotFound(d)
             | ApiError::Conflict(d)
@@ -113,7 +122,12 @@ impl ApiError {
                 "the ingest pipeline has stopped (the server is shutting down); retry the batch later"
             }
             ApiError::NotReady(_) => "not ready: see checks",
-        }
+            ApiError::TooManyRequests { .. } => {
+                return std::borrow::Cow::Owned(format!(
+                    "{self}; slow down and retry after the seconds in Retry-After"
+                ));
+            }
+        })
     }
 
     /// The error and its sources, for the log only.
@@ -184,7 +198,7 @@ impl IntoResponse for ApiError {
             r#type: "about:blank",
             title: status.canonical_reason().unwrap_or("Error"),
             status: status.as_u16(),
-            detail: self.detail(),
+            detail: &self.detail(),
             checks,
         };
         let mut response = (status, Json(problem)).into_response();
@@ -192,6 +206,11 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        if let ApiError::TooManyRequests { retry_after_s, .. } = &self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_s));
+        }
         if status.is_server_error() {
             response.extensions_mut().insert(HiddenCause(self.cause()));
         }

@@ -39,8 +39,9 @@
 //! through the pipeline show within a minute). 30,000 vessels answer in tens of
 //! milliseconds once loaded.
 //!
-//! JSON bodies are limited to 64 KiB (the batch endpoint to 4 MiB). There is no per-client
-//! rate limit: put a reverse proxy in front of a server reachable from untrusted networks.
+//! JSON bodies are limited to 64 KiB (the batch endpoint to 4 MiB). Each client address may
+//! make 100 requests a second, 400 at once ([`RateLimit`]; health checks are not counted);
+//! beyond that, 429 with `Retry-After`.
 //!
 //! Unknown paths are 404 and wrong methods 405, as problem+json too.
 //!
@@ -66,6 +67,7 @@ mod geojson;
 mod health;
 mod ingest;
 mod openapi;
+mod ratelimit;
 mod status;
 mod stream;
 mod vessels;
@@ -82,6 +84,7 @@ use tower_http::trace::TraceLayer;
 
 pub use error::ApiError;
 pub use ingest::{MAX_BATCH_BODY_BYTES, MAX_BATCH_LINES};
+pub use ratelimit::RateLimit;
 pub use stream::MAX_STREAM_CLIENTS;
 pub use vessels::MAX_TRACK_SPAN;
 
@@ -153,6 +156,13 @@ impl fmt::Debug for AppState {
 /// # Ok(()) }
 /// ```
 pub fn router(state: AppState) -> Router {
+    router_with(state, RateLimit::RECOMMENDED)
+}
+
+/// [`router`] with another per-client rate limit ([`RateLimit::OFF`] for none). The
+/// limit applies per peer address, which the server must provide: serve with
+/// `into_make_service_with_connect_info::<SocketAddr>()`.
+pub fn router_with(state: AppState, limit: RateLimit) -> Router {
     let api = Router::new()
         .route("/openapi.json", get(openapi::openapi))
         .route(
@@ -193,6 +203,8 @@ pub fn router(state: AppState) -> Router {
         // The other bodies read are the operators' small JSON actions; GET routes take no
         // body. Keep any future JSON route small unless it says otherwise.
         .layer(DefaultBodyLimit::max(alerts::ACTION_BODY_BYTES))
+        .layer(axum::middleware::from_fn(ratelimit::limit))
+        .layer(Extension(ratelimit::Limiter::new(limit)))
         .layer(axum::middleware::map_response(error::log_cause))
         // Failures are logged once, with their cause, by `log_cause`; the trace layer's
         // own failure log would repeat them without it.

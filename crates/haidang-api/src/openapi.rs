@@ -96,7 +96,7 @@ pub(crate) fn document() -> Value {
         "info": {
             "title": "Haidang",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Maritime monitoring of Viet Nam's fishing fleet. JSON everywhere; geometry as GeoJSON (RFC 7946, [lon, lat], WGS 84); times RFC 3339 UTC; errors RFC 9457 problem+json. Positions are as the vessels reported them, unverified; zone boundaries are approximate, not legal lines. Unauthenticated until issue 7: bind to loopback or a trusted network.",
+            "description": "Maritime monitoring of Viet Nam's fishing fleet. JSON everywhere; geometry as GeoJSON (RFC 7946, [lon, lat], WGS 84); times RFC 3339 UTC; errors RFC 9457 problem+json. Positions are as the vessels reported them, unverified; zone boundaries are approximate, not legal lines. Every route but /healthz and /readyz answers 429 problem+json with Retry-After when a client address exceeds its rate limit (100 requests a second, 400 at once, by default). Unauthenticated until issue 7: bind to loopback or a trusted network.",
             "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"}
         },
         "paths": {

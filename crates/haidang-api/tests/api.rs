@@ -633,3 +633,64 @@ async fn a_stopped_pipeline_refuses_batches_with_503() {
     // Reads still work from the store.
     assert_eq!(get_ok(&app, "/api/v1/vessels").await["features"], json!([]));
 }
+
+#[tokio::test]
+async fn a_client_over_its_rate_limit_gets_429_with_retry_after_and_others_do_not() {
+    let mut app = app(None).await;
+    let limit = haidang_api::RateLimit {
+        per_second: 1,
+        burst: 3,
+    };
+    app.router = haidang_api::router_with(
+        AppState {
+            store: app.store.clone(),
+            ingest: app.ingest.clone(),
+            metrics: Arc::new(String::new),
+            zones_geojson: None,
+            zones: None,
+            shutdown: tokio::sync::watch::channel(false).1,
+        },
+        limit,
+    );
+    let from =
+        |ip: [u8; 4], uri: &str| {
+            let mut request = get(uri);
+            request.extensions_mut().insert(axum::extract::ConnectInfo(
+                std::net::SocketAddr::from((ip, 40000)),
+            ));
+            request
+        };
+    let busy = [192, 0, 2, 1];
+    for _ in 0..3 {
+        assert_eq!(
+            send(&app, from(busy, "/api/v1/stats")).await.status,
+            StatusCode::OK
+        );
+    }
+    let response = app
+        .router
+        .clone()
+        .oneshot(from(busy, "/api/v1/stats"))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(response.headers()[header::RETRY_AFTER], "1");
+    check_problem(
+        &app,
+        from(busy, "/api/v1/vessels"),
+        StatusCode::TOO_MANY_REQUESTS,
+        "more than 1 requests a second from this address",
+    )
+    .await;
+    // Health checks are never limited; another address has its own allowance.
+    assert_eq!(
+        send(&app, from(busy, "/healthz")).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        send(&app, from([192, 0, 2, 2], "/api/v1/stats"))
+            .await
+            .status,
+        StatusCode::OK
+    );
+}

@@ -250,7 +250,8 @@ async fn streams_beyond_the_limit_are_refused() {
 async fn a_slow_client_is_told_what_it_missed_and_goes_on() {
     let app = app(None).await;
     let mut slow = Client::open(&app).await;
-    // More positions than the broadcast holds (4,096), while the client reads nothing.
+    // More positions in one go than the pipeline's broadcast holds (4,096): the stream's
+    // batcher drops some, and the client is told how many before the rest.
     let t = now_s() - 60;
     let lines: Vec<String> = (0..6000)
         .map(|i| type1(574_200_000 + i, 107.0 + f64::from(i) * 1e-4, 10.0, t))

@@ -166,6 +166,10 @@ struct StoreSection {
 #[serde(deny_unknown_fields)]
 struct HttpSection {
     listen: Option<SocketAddr>,
+    /// Requests a second per client address, sustained (0: no limit).
+    rate_limit_per_second: Option<u32>,
+    /// Requests a client address may make at once.
+    rate_limit_burst: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -262,6 +266,7 @@ fn parse_serial_flag(value: &str) -> Result<SerialConfig, String> {
 struct Config {
     store_url: String,
     http: SocketAddr,
+    rate_limit: haidang_api::RateLimit,
     tcp_listen: Vec<SocketAddr>,
     udp_listen: Vec<SocketAddr>,
     tcp_connect: Vec<SocketAddr>,
@@ -361,6 +366,16 @@ fn config(args: &Args) -> anyhow::Result<Config> {
             .http
             .or(file.http.listen)
             .unwrap_or(([127, 0, 0, 1], 8080).into()),
+        rate_limit: haidang_api::RateLimit {
+            per_second: file
+                .http
+                .rate_limit_per_second
+                .unwrap_or(haidang_api::RateLimit::RECOMMENDED.per_second),
+            burst: file
+                .http
+                .rate_limit_burst
+                .unwrap_or(haidang_api::RateLimit::RECOMMENDED.burst),
+        },
         tcp_listen: pick(&args.nmea_tcp, file.nmea.tcp_listen),
         udp_listen: pick(&args.nmea_udp, file.nmea.udp_listen),
         tcp_connect: file.nmea.tcp_connect,
@@ -532,7 +547,8 @@ async fn serve(config: Config, args: &Args) -> anyhow::Result<()> {
         zones: Some(zones),
         shutdown: shutdown.clone(),
     };
-    let app = haidang_api::router(state);
+    let app = haidang_api::router_with(state, config.rate_limit)
+        .into_make_service_with_connect_info::<SocketAddr>();
     let listener = tokio::net::TcpListener::bind(config.http)
         .await
         .with_context(|| format!("cannot listen on http {}", config.http))?;
