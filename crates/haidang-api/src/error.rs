@@ -49,6 +49,9 @@ pub enum ApiError {
     /// 503 (or 500 for a fault that waiting will not cure): the store failed.
     #[error("store error")]
     Store(#[from] StoreError),
+    /// 500: a fault of the server's own (the cause is logged, never sent).
+    #[error("{0}")]
+    Internal(String),
     /// 503: the store did not answer in time.
     #[error("the store did not answer in time")]
     StoreTimeout,
@@ -96,7 +99,7 @@ impl ApiError {
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             // A database that fails to answer is usually down or overloaded: retry later.
             ApiError::Store(StoreError::Database(_)) => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Store(_) | ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::StoreTimeout
             | ApiError::IngestStopped
             | ApiError::NotReady(_)
@@ -118,6 +121,7 @@ impl ApiError {
                 "the store is not answering; try again shortly"
             }
             ApiError::Store(_) => "the server failed to read the store",
+            ApiError::Internal(_) => "the server failed; the fault is logged",
             ApiError::IngestStopped => {
                 "the ingest pipeline has stopped (the server is shutting down); retry the batch later"
             }

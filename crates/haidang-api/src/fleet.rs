@@ -35,6 +35,25 @@ const RELOAD_EVERY: Duration = Duration::from_secs(60);
 /// The task ends when nobody asked for the list for this long.
 const IDLE_AFTER: Duration = Duration::from_secs(300);
 
+/// One vessel's latest position with its labels and its key (`mmsi:…`, `reg:…`), shared
+/// between the fleet and the requests reading it: a request takes the list by cloning
+/// 30,000 `Arc`s, not 30,000 positions.
+#[derive(Clone, Debug)]
+pub(crate) struct Listed {
+    /// The vessel's key, as the API names it.
+    pub(crate) key: String,
+    pub(crate) labelled: LabelledPosition,
+}
+
+impl Listed {
+    fn new(labelled: LabelledPosition) -> Arc<Self> {
+        Arc::new(Self {
+            key: labelled.position.vessel.key(),
+            labelled,
+        })
+    }
+}
+
 /// The fleet's latest positions, shared by a router's requests.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Fleet {
@@ -53,7 +72,9 @@ struct State {
     /// `None` until loaded, and after the feed overflowed: then the next request loads.
     feed: Option<broadcast::Receiver<LiveUpdate>>,
     /// In vessel-key order (`VesselId`'s order is its key's).
-    vessels: BTreeMap<VesselId, LabelledPosition>,
+    vessels: BTreeMap<VesselId, Arc<Listed>>,
+    /// The size of the last vessel list served, to size the next one's buffer.
+    last_body_bytes: usize,
     loaded_at: Option<Instant>,
     last_used: Option<Instant>,
     task_running: bool,
@@ -81,7 +102,7 @@ impl State {
 
 /// Takes one committed position: the vessel's newest fix (receive time breaking ties)
 /// stays.
-fn apply(vessels: &mut BTreeMap<VesselId, LabelledPosition>, p: &haidang_store::NewPosition) {
+fn apply(vessels: &mut BTreeMap<VesselId, Arc<Listed>>, p: &haidang_store::NewPosition) {
     let newer =
         |held: &StoredPosition| (p.fix_time, p.received_at) > (held.fix_time, held.received_at);
     let position = || StoredPosition {
@@ -98,19 +119,20 @@ fn apply(vessels: &mut BTreeMap<VesselId, LabelledPosition>, p: &haidang_store::
     };
     match vessels.get_mut(&p.vessel) {
         Some(held) => {
-            if newer(&held.position) {
-                held.position = position();
+            if newer(&held.labelled.position) {
+                // A copy only while a request still holds the old entry.
+                Arc::make_mut(held).labelled.position = position();
             }
         }
         None => {
             vessels.insert(
                 p.vessel.clone(),
-                LabelledPosition {
+                Listed::new(LabelledPosition {
                     position: position(),
                     name: None,
                     call_sign: None,
                     registration: None,
-                },
+                }),
             );
         }
     }
@@ -137,7 +159,7 @@ impl Fleet {
         ingest: &IngestHandle,
         shutdown: &watch::Receiver<bool>,
         bbox: Option<BBox>,
-    ) -> Result<Vec<LabelledPosition>, ApiError> {
+    ) -> Result<Vec<Arc<Listed>>, ApiError> {
         let mut loaded_now = false;
         loop {
             if !self.ready() {
@@ -162,10 +184,23 @@ impl Fleet {
             return Ok(state
                 .vessels
                 .values()
-                .filter(|l| bbox.as_ref().is_none_or(|b| inside(b, &l.position)))
+                .filter(|l| {
+                    bbox.as_ref()
+                        .is_none_or(|b| inside(b, &l.labelled.position))
+                })
                 .cloned()
                 .collect());
         }
+    }
+
+    /// The size of the last vessel list served (0 before the first).
+    pub(crate) fn last_body_bytes(&self) -> usize {
+        self.lock().last_body_bytes
+    }
+
+    /// Records the size of the vessel list just served.
+    pub(crate) fn set_last_body_bytes(&self, bytes: usize) {
+        self.lock().last_body_bytes = bytes;
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -204,7 +239,7 @@ impl Fleet {
 fn install(inner: &Inner, rows: Vec<LabelledPosition>, feed: broadcast::Receiver<LiveUpdate>) {
     let vessels = rows
         .into_iter()
-        .map(|l| (l.position.vessel.clone(), l))
+        .map(|l| (l.position.vessel.clone(), Listed::new(l)))
         .collect();
     let mut state = inner
         .state
@@ -305,9 +340,9 @@ mod tests {
     #[test]
     fn the_newest_fix_stays_and_receive_time_breaks_ties() {
         let mut vessels = BTreeMap::new();
-        let lon = |v: &BTreeMap<VesselId, LabelledPosition>| {
+        let lon = |v: &BTreeMap<VesselId, Arc<Listed>>| {
             v.values()
-                .map(|l| l.position.position.lon())
+                .map(|l| l.labelled.position.position.lon())
                 .collect::<Vec<_>>()
         };
         apply(&mut vessels, &fix(574_100_002, 108.0, 100, 100));
@@ -321,7 +356,8 @@ mod tests {
         apply(&mut vessels, &fix(574_100_002, 108.3, 200, 250));
         apply(&mut vessels, &fix(574_100_002, 108.4, 200, 250));
         assert_eq!(lon(&vessels), [107.0, 108.3]);
-        assert!(vessels.values().all(|l| l.position.raw.is_none()));
+        assert!(vessels.values().all(|l| l.labelled.position.raw.is_none()));
+        assert_eq!(vessels.values().next().unwrap().key, "mmsi:574100001");
     }
 
     #[test]

@@ -41,6 +41,65 @@ pub(crate) fn rfc3339(t: OffsetDateTime) -> String {
         .unwrap_or_default()
 }
 
+/// A time as [`rfc3339`] writes it, serialised without allocating: the vessel list writes
+/// 60,000 of them per request.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct UtcTime(pub(crate) OffsetDateTime);
+
+impl UtcTime {
+    /// The text, on the stack; `None` for a year outside 0000-9999.
+    fn text(self) -> Option<([u8; 27], usize)> {
+        let t = self.0.checked_to_offset(time::UtcOffset::UTC)?;
+        let year = u32::try_from(t.year()).ok().filter(|y| *y <= 9999)?;
+        let mut b = [0_u8; 27];
+        let two = |b: &mut [u8], at: usize, v: u32| {
+            b[at] = b'0' + (v / 10) as u8;
+            b[at + 1] = b'0' + (v % 10) as u8;
+        };
+        two(&mut b, 0, year / 100);
+        two(&mut b, 2, year % 100);
+        b[4] = b'-';
+        two(&mut b, 5, u32::from(u8::from(t.month())));
+        b[7] = b'-';
+        two(&mut b, 8, u32::from(t.day()));
+        b[10] = b'T';
+        two(&mut b, 11, u32::from(t.hour()));
+        b[13] = b':';
+        two(&mut b, 14, u32::from(t.minute()));
+        b[16] = b':';
+        two(&mut b, 17, u32::from(t.second()));
+        let mut len = 19;
+        let mut micros = t.nanosecond() / 1000;
+        if micros != 0 {
+            b[19] = b'.';
+            let mut digits = 6;
+            while micros % 10 == 0 {
+                micros /= 10;
+                digits -= 1;
+            }
+            for i in (0..digits).rev() {
+                b[20 + i] = b'0' + (micros % 10) as u8;
+                micros /= 10;
+            }
+            len = 20 + digits;
+        }
+        b[len] = b'Z';
+        Some((b, len + 1))
+    }
+}
+
+impl Serialize for UtcTime {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.text() {
+            // Only ASCII digits and separators were written.
+            Some((bytes, len)) => {
+                serializer.serialize_str(std::str::from_utf8(&bytes[..len]).unwrap_or_default())
+            }
+            None => serializer.serialize_str(&rfc3339(self.0)),
+        }
+    }
+}
+
 /// `s`, the query parameter `name`, as an RFC 3339 time; a 400 saying so otherwise.
 pub(crate) fn parse_time(name: &str, s: &str) -> Result<OffsetDateTime, crate::ApiError> {
     OffsetDateTime::parse(s, &Rfc3339).map_err(|e| {
@@ -138,5 +197,36 @@ mod tests {
         let t = t.to_offset(time::UtcOffset::from_hms(7, 0, 0).unwrap());
         assert_eq!(rfc3339(t), "2023-11-14T22:13:20.123456Z");
         assert_eq!(coord(106.123_456_789, -8.000_000_04), [106.123_456_8, -8.0]);
+    }
+
+    #[test]
+    fn utc_time_writes_what_rfc3339_writes() {
+        let json = |t: OffsetDateTime| serde_json::to_string(&UtcTime(t)).unwrap();
+        // Whole seconds, trailing zeros of the fraction, offsets, leap days, the ends of
+        // the range the fast path covers, and beyond it.
+        let mut nanos: Vec<i128> = vec![
+            0,
+            1_700_000_000_000_000_000,
+            1_700_000_000_100_000_000,
+            1_700_000_000_000_001_000,
+            1_700_000_000_123_456_789,
+            1_709_164_800_999_999_999,
+            -62_167_219_200_000_000_000,
+            253_402_300_799_999_999_000,
+            -62_167_219_200_000_001_000,
+        ];
+        // And a spread of instants over the centuries.
+        let mut x: i128 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..2000 {
+            x = (x * 6_364_136_223_846_793_005 + 1_442_695_040_888_963_407) % (1 << 62);
+            nanos.push(x % 253_402_300_799_000_000_000 - 62_000_000_000_000_000_000 / 2);
+        }
+        for n in nanos {
+            let t = OffsetDateTime::from_unix_timestamp_nanos(n).unwrap();
+            assert_eq!(json(t), format!("\"{}\"", rfc3339(t)), "{n}");
+            if let Some(east) = t.checked_to_offset(time::UtcOffset::from_hms(7, 0, 0).unwrap()) {
+                assert_eq!(json(east), json(t), "{n}");
+            }
+        }
     }
 }

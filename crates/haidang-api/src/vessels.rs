@@ -7,19 +7,22 @@ use std::time::Duration;
 
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use haidang_geofence::{Boundaries, ZoneIndex};
 use haidang_store::{
-    AlertFilter, AlertStatus, BBox, LabelledPosition, MAX_ALERTS_PER_PAGE, Store, StoredAlert,
-    VesselId,
+    AlertFilter, AlertStatus, BBox, MAX_ALERTS_PER_PAGE, Store, StoredAlert, VesselId,
 };
 use haidang_types::{AlertKind, Meters, MmsiKind};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::alerts::{AlertJson, parse_vessel};
-use crate::fleet::Fleet;
-use crate::geojson::{Geometry, NOTICE, coord, parse_time, rfc3339, round, track_geometry};
+use crate::fleet::{Fleet, Listed};
+use crate::geojson::{
+    Geometry, NOTICE, UtcTime, coord, parse_time, rfc3339, round, track_geometry,
+};
 use crate::status::{Classified, Classifier, Status, ZoneJson};
 use crate::{ApiError, AppState};
 
@@ -58,26 +61,28 @@ pub(crate) struct FeatureCollection<F> {
     features: Vec<F>,
 }
 
+/// A vessel in the list, borrowing from the fleet's entries: 30,000 of these are written
+/// per request, with no allocation each.
 #[derive(Serialize)]
-pub(crate) struct VesselFeature {
+pub(crate) struct VesselFeature<'a> {
     r#type: &'static str,
-    id: String,
+    id: &'a str,
     geometry: Geometry,
-    properties: VesselProperties,
+    properties: VesselProperties<'a>,
 }
 
 #[derive(Serialize)]
-pub(crate) struct VesselProperties {
-    vessel: String,
-    name: Option<String>,
+pub(crate) struct VesselProperties<'a> {
+    vessel: &'a str,
+    name: Option<&'a str>,
     status: &'static str,
-    zone_id: Option<String>,
+    zone_id: Option<&'a str>,
     zone_class: Option<&'static str>,
-    country: Option<String>,
+    country: Option<&'a str>,
     age_s: i64,
-    fix_time: String,
-    received_at: String,
-    source: String,
+    fix_time: UtcTime,
+    received_at: UtcTime,
+    source: &'a str,
     sog_knots: Option<f64>,
     cog_degrees: Option<f64>,
     heading_degrees: Option<u16>,
@@ -93,26 +98,26 @@ pub(crate) async fn latest(
     State(state): State<AppState>,
     Extension(fleet): Extension<Fleet>,
     query: Result<Query<VesselsQuery>, QueryRejection>,
-) -> Result<Json<FeatureCollection<VesselFeature>>, ApiError> {
+) -> Result<Response, ApiError> {
     let Query(query) = query.map_err(ApiError::from_query)?;
     let bbox = query.bbox.as_deref().map(parse_bbox).transpose()?;
     let status = query.status.as_deref().map(parse_status).transpose()?;
     let q = query.q.as_deref().map(parse_q).transpose()?;
-    let (positions, distress) = tokio::try_join!(
+    let (listed, distress) = tokio::try_join!(
         fleet.latest(&state.store, &state.ingest, &state.shutdown, bbox),
         async { Ok(in_distress(&state.store).await?) },
     )?;
     let mut classifier =
         Classifier::new(state.zones.as_deref(), &distress, OffsetDateTime::now_utc());
-    let features = positions
-        .into_iter()
+    let features: Vec<VesselFeature<'_>> = listed
+        .iter()
         .filter_map(|l| {
             if let Some(q) = &q
-                && !matches_query(&l, q)
+                && !matches_query(l, q)
             {
                 return None;
             }
-            let p = &l.position;
+            let p = &l.labelled.position;
             let classified = classifier.classify(&p.vessel, Some((p.position, p.fix_time)));
             if status.is_some_and(|s| s != classified.status) {
                 return None;
@@ -120,11 +125,28 @@ pub(crate) async fn latest(
             Some(vessel_feature(l, classified, classifier.zones()))
         })
         .collect();
-    Ok(Json(FeatureCollection {
-        r#type: "FeatureCollection",
-        notice: NOTICE,
-        features,
-    }))
+    // Sized from the last answer, so that 13 MB are not copied as the buffer grows.
+    let mut body = Vec::with_capacity(fleet.last_body_bytes() + fleet.last_body_bytes() / 8);
+    serde_json::to_writer(
+        &mut body,
+        &FeatureCollection {
+            r#type: "FeatureCollection",
+            notice: NOTICE,
+            features,
+        },
+    )
+    .map_err(|e| ApiError::Internal(format!("writing the vessel list: {e}")))?;
+    if bbox.is_none() && status.is_none() && q.is_none() {
+        fleet.set_last_body_bytes(body.len());
+    }
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response())
 }
 
 fn parse_status(s: &str) -> Result<Status, ApiError> {
@@ -148,10 +170,11 @@ fn parse_q(s: &str) -> Result<String, ApiError> {
 
 /// Whether `q` (lowercase) is part of the vessel's key (so its MMSI digits or VMS
 /// registration), name, call sign or registration, ignoring case.
-fn matches_query(l: &LabelledPosition, q: &str) -> bool {
+fn matches_query(l: &Listed, q: &str) -> bool {
     let contains = |text: &str| text.to_lowercase().contains(q);
-    contains(&l.position.vessel.key())
-        || [&l.name, &l.call_sign, &l.registration]
+    let labels = &l.labelled;
+    contains(&l.key)
+        || [&labels.name, &labels.call_sign, &labels.registration]
             .into_iter()
             .flatten()
             .any(|t| contains(t))
@@ -191,36 +214,33 @@ async fn unresolved(
     Ok(alerts)
 }
 
-fn vessel_feature(
-    l: LabelledPosition,
+fn vessel_feature<'a>(
+    l: &'a Listed,
     classified: Classified,
-    zones: Option<&ZoneIndex>,
-) -> VesselFeature {
-    let LabelledPosition {
-        position: p, name, ..
-    } = l;
-    let key = p.vessel.key();
+    zones: Option<&'a ZoneIndex>,
+) -> VesselFeature<'a> {
+    let p = &l.labelled.position;
     let zone = classified.zone.zip(zones).map(|(z, zones)| zones.zone(z));
     VesselFeature {
         r#type: "Feature",
         geometry: Geometry::Point(coord(p.position.lon(), p.position.lat())),
         properties: VesselProperties {
-            vessel: key.clone(),
-            name,
+            vessel: &l.key,
+            name: l.labelled.name.as_deref(),
             status: classified.status.as_str(),
-            zone_id: zone.map(|z| z.id().to_owned()),
+            zone_id: zone.map(|z| z.id()),
             zone_class: zone.map(|z| z.class().as_str()),
-            country: zone.and_then(|z| z.country()).map(str::to_owned),
+            country: zone.and_then(|z| z.country()),
             age_s: classified.age_s,
-            fix_time: rfc3339(p.fix_time),
-            received_at: rfc3339(p.received_at),
-            source: p.source,
+            fix_time: UtcTime(p.fix_time),
+            received_at: UtcTime(p.received_at),
+            source: &p.source,
             sog_knots: p.sog.map(|k| round(k.0, 100.0)),
             cog_degrees: p.cog.map(|d| round(d.0, 100.0)),
             heading_degrees: p.heading,
             nav_status: p.nav_status,
         },
-        id: key,
+        id: &l.key,
     }
 }
 
