@@ -25,6 +25,8 @@
 //! | `GET /api/v1/stream` | 200, server-sent events: `alert`, `positions` (each second), `lagged`, keep-alive comments; ends on shutdown; 503 beyond [`MAX_STREAM_CLIENTS`] streams |
 //! | `GET /api/v1/stats` | 200, the store's row counts and the pipeline's counters; 503 if the store does not answer |
 //! | `GET /api/v1/zones` | 200, the zone set as loaded (`application/geo+json`); 404 when none is configured |
+//! | `POST /api/v1/registry[?dry_run=true]` | body: the fleet register as CSV (`text/csv`, at most 16 MiB; columns in `haidang_store::REGISTRY_COLUMNS`); 200, what the import did (`inserted`, `updated`, `unchanged`, `rejected`) and each refused row's `line` and `problems`; the valid rows are stored even when others are refused; 415 without `text/csv`, 422 for a file refused whole (a required column missing), 413 |
+//! | `GET /api/v1/registry/{registration}` | 200, `current` (or null) and `history` (every entry, oldest first, with `valid_from` and `superseded_at`); 404 for a registration never imported |
 //! | `POST /api/v1/ingest/nmea` | 200 once the batch is committed; 400/415/422 for a malformed body, 413 beyond 10,000 lines or 4 MiB, 503 when the pipeline has stopped |
 //!
 //! An alert has one JSON shape everywhere (lists, details, action answers, the stream):
@@ -68,6 +70,7 @@ mod health;
 mod ingest;
 mod openapi;
 mod ratelimit;
+mod registry;
 mod status;
 mod stream;
 mod vessels;
@@ -85,6 +88,7 @@ use tower_http::trace::TraceLayer;
 pub use error::ApiError;
 pub use ingest::{MAX_BATCH_BODY_BYTES, MAX_BATCH_LINES};
 pub use ratelimit::RateLimit;
+pub use registry::{MAX_REGISTRY_BODY_BYTES, import_report_json};
 pub use stream::MAX_STREAM_CLIENTS;
 pub use vessels::MAX_TRACK_SPAN;
 
@@ -188,6 +192,11 @@ pub fn router_with(state: AppState, limit: RateLimit) -> Router {
         )
         .route("/stats", get(health::stats))
         .route("/zones", get(health::zones))
+        .route(
+            "/registry",
+            post(registry::import).layer(DefaultBodyLimit::max(MAX_REGISTRY_BODY_BYTES)),
+        )
+        .route("/registry/{registration}", get(registry::history))
         .route(
             "/ingest/nmea",
             post(ingest::nmea_batch).layer(DefaultBodyLimit::max(MAX_BATCH_BODY_BYTES)),

@@ -156,6 +156,19 @@ pub(crate) fn document() -> Value {
                 "requestBody": {"required": true, "content": {"application/json": {"schema": schema_ref("Batch")}}},
                 "responses": {"200": ok("committed", "BatchAck"), "400": s400.clone(), "413": s413, "415": s415.clone(), "422": s422.clone(), "503": problem("the pipeline has stopped or the store is down; send the batch again later")}
             }},
+            "/api/v1/registry": {"post": {
+                "operationId": "importRegistry",
+                "summary": "Import the fleet register (CSV: registration_number, mmsi, name, length_m, gear, province, owner, vms_provider, vms_device_id, licence_valid_from, licence_valid_to); valid rows are stored, refused rows listed with their line and problems; a re-import supersedes changed entries and keeps their history",
+                "parameters": [query("dry_run", "check only, store nothing", json!({"type": "boolean"}))],
+                "requestBody": {"required": true, "content": {"text/csv": {"schema": string()}}},
+                "responses": {"200": {"description": "what the import did", "content": {"application/json": {"schema": {"type": "object"}}}}, "400": s400.clone(), "413": problem("the file is over 16 MiB"), "415": problem("the body is not `text/csv`"), "422": problem("the file is refused whole (a required column missing, an unknown column, too many rows)"), "503": s503.clone()}
+            }},
+            "/api/v1/registry/{registration}": {"get": {
+                "operationId": "registryHistory",
+                "summary": "A registration's current register entry and every earlier one",
+                "parameters": [path("registration", "the registration number (`KH-90001-TS`)")],
+                "responses": {"200": {"description": "`current` and `history`", "content": {"application/json": {"schema": {"type": "object"}}}}, "400": s400.clone(), "404": s404.clone(), "503": s503.clone()}
+            }},
             "/api/v1/alerts": {"get": {
                 "operationId": "listAlerts",
                 "summary": "Alerts, newest first, a page at a time",

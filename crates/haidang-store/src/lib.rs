@@ -32,6 +32,7 @@ mod alerts_sqlite;
 mod error;
 mod model;
 mod pg;
+mod registry;
 mod rows;
 mod search;
 mod sqlite;
@@ -52,6 +53,10 @@ pub use model::{
     BBox, Counts, NewPosition, QuarantinedLine, StoredPosition, VesselId, VesselStatic, ZoneEvent,
 };
 pub use pg::PgStore;
+pub use registry::{
+    ImportReport, MAX_REGISTRY_ROWS, ParsedRegistry, REGISTRY_COLUMNS, RegistryEntry,
+    RegistryFileError, RowError, StoredRegistryEntry, parse_registry_csv,
+};
 pub use search::{LabelledPosition, VesselLabel};
 pub use sqlite::SqliteStore;
 pub use store::Store;

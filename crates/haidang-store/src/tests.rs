@@ -52,6 +52,7 @@ contract!(
     positions_are_append_only,
     zone_events_are_stored_once,
     journal_keeps_each_bridge_line_once,
+    registry_reimport_supersedes_and_keeps_history,
 );
 
 // ---------------------------------------------------------------------------------------
@@ -522,6 +523,96 @@ async fn positions_are_append_only(store: Store) {
         .await
         .unwrap();
     assert_eq!(summary(&track), vec![row(1, 0, 109.0, 12.0)]);
+}
+
+fn registered(registration: &str, name: &str, length_m: f32) -> crate::RegistryEntry {
+    crate::RegistryEntry {
+        registration: registration.to_owned(),
+        mmsi: Mmsi::new(574_100_000 + registration.len() as u32),
+        name: name.to_owned(),
+        length_m,
+        gear: Some("lưới vây".to_owned()),
+        province: "Khánh Hòa".to_owned(),
+        owner: None,
+        vms_provider: Some("VNPT".to_owned()),
+        vms_device_id: None,
+        licence_valid_from: time::Date::from_calendar_date(2026, time::Month::January, 1).ok(),
+        licence_valid_to: None,
+    }
+}
+
+async fn registry_reimport_supersedes_and_keeps_history(store: Store) {
+    let first = [
+        registered("KH-90001-TS", "Hải Đăng 1", 15.5),
+        registered("KH-90002-TS", "Hải Đăng 2", 12.0),
+    ];
+    let report = store.import_registry("first.csv", &first, 3).await.unwrap();
+    assert_eq!(
+        (
+            report.rows,
+            report.inserted,
+            report.updated,
+            report.unchanged,
+            report.rejected
+        ),
+        (2, 2, 0, 0, 3)
+    );
+    // Again: nothing changes, and no history is made.
+    let again = store.import_registry("first.csv", &first, 0).await.unwrap();
+    assert_eq!((again.inserted, again.updated, again.unchanged), (0, 0, 2));
+    assert!(again.import_id > report.import_id);
+    // One renamed, one the same, one new.
+    let second = [
+        registered("KH-90001-TS", "Hải Đăng 1 (mới)", 15.5),
+        registered("KH-90002-TS", "Hải Đăng 2", 12.0),
+        registered("KH-90003-TS", "Hải Đăng 3", 24.0),
+    ];
+    let later = store
+        .import_registry("second.csv", &second, 0)
+        .await
+        .unwrap();
+    assert_eq!((later.inserted, later.updated, later.unchanged), (1, 1, 1));
+
+    let current = store.registry_current().await.unwrap();
+    let names: Vec<&str> = current.iter().map(|e| e.entry.name.as_str()).collect();
+    assert_eq!(names, ["Hải Đăng 1 (mới)", "Hải Đăng 2", "Hải Đăng 3"]);
+    assert!(current.iter().all(|e| e.superseded_at.is_none()));
+    assert_eq!(
+        current[1].entry, first[1],
+        "every field reads back as written"
+    );
+
+    let history = store.registry_history("KH-90001-TS").await.unwrap();
+    assert_eq!(history.len(), 2);
+    assert_eq!(history[0].entry, first[0]);
+    assert_eq!(history[0].import_id, report.import_id);
+    assert_eq!(history[0].superseded_at, Some(later.imported_at));
+    assert_eq!(history[1].entry, second[0]);
+    assert_eq!(history[1].valid_from, later.imported_at);
+    assert!(
+        store
+            .registry_history("KH-00000-XX")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // The history cannot be edited or deleted.
+    for sql in [
+        "UPDATE registry_entries SET name = 'x'",
+        "DELETE FROM registry_entries",
+    ] {
+        let result = match &store {
+            Store::Sqlite(s) => sqlx::query(sql).execute(s.pool()).await.map(drop),
+            Store::Postgres(s) => sqlx::query(sql).execute(s.pool()).await.map(drop),
+        };
+        let error = result.expect_err(sql).to_string();
+        assert!(error.contains("kept as history"), "{sql}: {error}");
+    }
+    assert_eq!(
+        store.registry_history("KH-90001-TS").await.unwrap(),
+        history
+    );
 }
 
 /// PostgreSQL only: the application role, granted what the service needs, can write and

@@ -11,6 +11,7 @@ mod geofence;
 mod json;
 mod migrate;
 mod receiver;
+mod registry;
 mod serve;
 mod simulate;
 
@@ -37,6 +38,8 @@ enum Command {
     /// Run Haidang: the store, NMEA ingest over TCP and UDP, and the HTTP API;
     /// --demo adds a simulated fleet.
     Serve(serve::Args),
+    /// The fleet register: `registry import FILE` imports the authority's CSV.
+    Registry(registry::Args),
     /// Receive Haidang's signed alert webhooks and print them (the demo's receiver).
     WebhookReceiver(receiver::Args),
 }
@@ -49,6 +52,7 @@ fn main() -> ExitCode {
         Command::Simulate(args) => simulate::run(&args),
         Command::Migrate(args) => migrate::run(&args),
         Command::Serve(args) => serve::run(&args),
+        Command::Registry(args) => registry::run(&args),
         Command::WebhookReceiver(args) => receiver::run(&args),
     };
     match result {

@@ -1,0 +1,61 @@
+//! `haidang registry import` as a fisheries clerk runs it: the answer, the exit status,
+//! and a re-import that changes one vessel.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+fn import(dir: &Path, csv: &str, extra: &[&str]) -> (Option<i32>, Value) {
+    let file = dir.join("register.csv");
+    std::fs::write(&file, csv).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_haidang"))
+        .args(["registry", "import"])
+        .arg(&file)
+        .arg("--database-url")
+        .arg(format!("sqlite:{}", dir.join("data/haidang.db").display()))
+        .args(extra)
+        .env_remove("HAIDANG_DATABASE_URL")
+        .output()
+        .expect("haidang runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let json = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
+    assert!(json.is_object() || !output.status.success(), "{stderr}");
+    (output.status.code(), json)
+}
+
+#[test]
+fn imports_report_refused_rows_in_the_exit_status_and_re_imports_supersede() {
+    let dir = std::env::temp_dir().join(format!("haidang-registry-cli-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let header = "registration_number,mmsi,name,length_m,province\n";
+    let good =
+        format!("{header}KH-1,574100001,Hải Đăng 1,15,Khánh Hòa\nKH-2,,Hải Đăng 2,9.5,Khánh Hòa\n");
+
+    let (code, dry) = import(&dir, &good, &["--dry-run"]);
+    assert_eq!(
+        (code, &dry["dry_run"], &dry["valid"]),
+        (Some(0), &true.into(), &2.into())
+    );
+    let (code, first) = import(&dir, &good, &[]);
+    assert_eq!((code, &first["inserted"]), (Some(0), &2.into()), "{first}");
+
+    let changed =
+        format!("{header}KH-1,574100001,Hải Đăng Mới,15,Khánh Hòa\nKH-3,,X,-1,Khánh Hòa\n");
+    let (code, second) = import(&dir, &changed, &[]);
+    assert_eq!(code, Some(2), "a refused row makes the status 2: {second}");
+    assert_eq!(
+        (&second["updated"], &second["rejected"]),
+        (&1.into(), &1.into())
+    );
+    assert_eq!(second["errors"][0]["line"], 3);
+
+    let (code, refused) = import(&dir, "name,province\nA,B\n", &[]);
+    assert_eq!(
+        (code, refused),
+        (Some(1), Value::Null),
+        "a file without its columns is refused whole"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
