@@ -60,6 +60,8 @@
 //! `subscribe_alerts`); it knows nothing of the pipeline's internals.
 
 mod alerts;
+mod auth;
+mod cases;
 mod error;
 mod fleet;
 mod geojson;
@@ -80,6 +82,11 @@ use axum::{Extension, Router};
 use tokio::sync::watch;
 use tower_http::trace::TraceLayer;
 
+pub use auth::{
+    AuthError, MIN_PASSWORD_CHARS, SESSION_COOKIE, create_token, create_user, hash_password,
+    random_secret, secret_hash,
+};
+pub use cases::REASON_HEADER;
 pub use error::ApiError;
 pub use ingest::{MAX_BATCH_BODY_BYTES, MAX_BATCH_LINES};
 pub use stream::MAX_STREAM_CLIENTS;
@@ -103,6 +110,8 @@ pub struct AppState {
     /// Turns true when the server shuts down: live streams end then, so that graceful
     /// shutdown does not wait for their clients. A dropped sender ends nothing.
     pub shutdown: watch::Receiver<bool>,
+    /// Marks the session cookie `Secure` (served over HTTPS, directly or behind a proxy).
+    pub secure_cookies: bool,
 }
 
 impl fmt::Debug for AppState {
@@ -117,6 +126,7 @@ impl fmt::Debug for AppState {
             )
             .field("zones", &self.zones.as_ref().map(|z| z.zones().len()))
             .field("shutdown", &*self.shutdown.borrow())
+            .field("secure_cookies", &self.secure_cookies)
             .finish()
     }
 }
@@ -141,6 +151,7 @@ impl fmt::Debug for AppState {
 ///     zones_geojson: None,
 ///     zones: None,
 ///     shutdown: shutdown.clone(),
+///     secure_cookies: false,
 /// });
 /// let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
 /// let mut signal = shutdown;
@@ -181,13 +192,30 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/ingest/nmea",
             post(ingest::nmea_batch).layer(DefaultBodyLimit::max(MAX_BATCH_BODY_BYTES)),
-        );
+        )
+        .route("/login", post(auth::login))
+        .route("/logout", post(auth::logout))
+        .route("/me", get(auth::me))
+        .route("/cases", get(cases::list))
+        .route("/cases", post(cases::open))
+        .route("/cases/{id}", get(cases::one))
+        .route("/cases/{id}/status", post(cases::set_status))
+        .route("/cases/{id}/notes", post(cases::add_note))
+        .route("/cases/{id}/alerts", post(cases::link_alert))
+        .route("/cases/{id}/crew", get(cases::crew))
+        .route("/cases/{id}/crew", post(cases::add_crew))
+        .route("/audit", get(cases::audit));
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .nest("/api/v1", api)
         .merge(web::routes())
+        // After routing (the matched path decides the group), before every handler.
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::authorize,
+        ))
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         // The other bodies read are the operators' small JSON actions; GET routes take no
