@@ -109,7 +109,11 @@ pub(crate) const ROUTES: &[(Method, &str, Group)] = &[
     (Method::GET, "/api/v1/deliveries/dead", Delivery),
     (Method::POST, "/api/v1/deliveries/{id}/resend", Delivery),
     (Method::GET, "/api/v1/endpoints/disabled", Delivery),
-    (Method::POST, "/api/v1/endpoints/{destination}/enable", Delivery),
+    (
+        Method::POST,
+        "/api/v1/endpoints/{destination}/enable",
+        Delivery,
+    ),
     (Method::POST, "/api/v1/ingest/nmea", Ingest),
     (Method::GET, "/api/v1/cases", CaseRead),
     (Method::GET, "/api/v1/cases/{id}", CaseRead),
@@ -321,9 +325,11 @@ pub fn hash_password(password: &str) -> Result<String, AuthError> {
 
 /// Whether `password` matches the PHC string `hash` (constant-time in the argon2 crate).
 fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .ok()
-        .is_some_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+    PasswordHash::new(hash).ok().is_some_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
 }
 
 /// A hash no password matches, checked for names that do not exist.
@@ -363,7 +369,12 @@ pub async fn create_token(
     let secret = random_secret()?;
     let value = format!("{TOKEN_PREFIX}{secret}");
     store
-        .create_token(token, &secret_hash(&value), replace, OffsetDateTime::now_utc())
+        .create_token(
+            token,
+            &secret_hash(&value),
+            replace,
+            OffsetDateTime::now_utc(),
+        )
         .await?;
     Ok(value)
 }
@@ -400,7 +411,8 @@ impl MeJson {
     }
 }
 
-const WRONG: &str = "wrong name or password (after 5 failures in a row an account is locked for 15 minutes)";
+const WRONG: &str =
+    "wrong name or password (after 5 failures in a row an account is locked for 15 minutes)";
 
 /// `POST /api/v1/login`: a JSON or form body `{name, password}`; 200 with who you are and a
 /// session cookie; 401 for a wrong name or password or a locked account.
@@ -414,8 +426,9 @@ pub(crate) async fn login(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     let login: Login = if content_type.starts_with("application/json") {
-        serde_json::from_slice(&body)
-            .map_err(|e| ApiError::Unprocessable(format!("expected {{\"name\", \"password\"}}: {e}")))?
+        serde_json::from_slice(&body).map_err(|e| {
+            ApiError::Unprocessable(format!("expected {{\"name\", \"password\"}}: {e}"))
+        })?
     } else if content_type.starts_with("application/x-www-form-urlencoded") {
         serde_urlencoded::from_bytes(&body)
             .map_err(|e| ApiError::Unprocessable(format!("expected name and password: {e}")))?
@@ -474,7 +487,12 @@ pub(crate) async fn login(
     let session = random_secret().map_err(|e| ApiError::Internal(e.to_string()))?;
     state
         .store
-        .create_session(&secret_hash(&session), record.account.id, now, now + SESSION_TTL)
+        .create_session(
+            &secret_hash(&session),
+            record.account.id,
+            now,
+            now + SESSION_TTL,
+        )
         .await?;
     let secure = if state.secure_cookies { "; Secure" } else { "" };
     let cookie = format!(
@@ -502,8 +520,7 @@ pub(crate) async fn logout(
         state.store.delete_session(&secret_hash(session)).await?;
     }
     let secure = if state.secure_cookies { "; Secure" } else { "" };
-    let cookie =
-        format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0{secure}");
+    let cookie = format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0{secure}");
     let mut response = StatusCode::NO_CONTENT.into_response();
     response.headers_mut().insert(
         header::SET_COOKIE,
@@ -545,8 +562,14 @@ mod tests {
         assert!(verify_password("correct horse battery", &hash));
         assert!(!verify_password("correct horse batterY", &hash));
         assert!(!verify_password("anything", "not a hash"));
-        assert!(!verify_password("no account has this password", dummy_hash()));
-        assert!(matches!(hash_password("short"), Err(AuthError::BadPassword)));
+        assert!(!verify_password(
+            "no account has this password",
+            dummy_hash()
+        ));
+        assert!(matches!(
+            hash_password("short"),
+            Err(AuthError::BadPassword)
+        ));
     }
 
     #[test]

@@ -13,8 +13,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::{Extension, Json};
 use haidang_store::{
-    AuditRecord, CaseDetail, CaseError, CaseEvent, CaseRecord, CaseStatus, CrewAccess,
-    CrewMember, NewCase, NewCrewMember, VesselId,
+    AuditRecord, CaseDetail, CaseError, CaseEvent, CaseRecord, CaseStatus, CrewAccess, CrewMember,
+    NewCase, NewCrewMember, VesselId,
 };
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -202,7 +202,10 @@ pub(crate) async fn list(
                 .ok_or_else(|| ApiError::BadRequest(format!("status {s:?} is not a case status")))
         })
         .transpose()?;
-    let limit = query.limit.unwrap_or(100).clamp(1, haidang_store::MAX_CASES_PER_PAGE);
+    let limit = query
+        .limit
+        .unwrap_or(100)
+        .clamp(1, haidang_store::MAX_CASES_PER_PAGE);
     let cases = state
         .store
         .cases(&principal.case_scope(), status, limit)
@@ -263,7 +266,9 @@ pub(crate) async fn open(
         })
         .transpose()?;
     let position = match (body.lon, body.lat) {
-        (Some(lon), Some(lat)) if (-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat) => {
+        (Some(lon), Some(lat))
+            if (-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat) =>
+        {
             Some((lon, lat))
         }
         (None, None) => None,
@@ -479,7 +484,11 @@ pub(crate) async fn add_crew(
         date_of_birth,
         id_number: text("id_number", body.id_number.as_deref(), 64)?,
         home_town: text("home_town", body.home_town.as_deref(), MAX_FIELD_CHARS)?,
-        family_contact: text("family_contact", body.family_contact.as_deref(), MAX_FIELD_CHARS)?,
+        family_contact: text(
+            "family_contact",
+            body.family_contact.as_deref(),
+            MAX_FIELD_CHARS,
+        )?,
     };
     let crew_id = state
         .store
@@ -611,7 +620,10 @@ pub(crate) async fn audit(
     query: Result<Query<AuditQuery>, QueryRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let Query(query) = query.map_err(ApiError::from_query)?;
-    let limit = query.limit.unwrap_or(100).clamp(1, haidang_store::MAX_CASES_PER_PAGE);
+    let limit = query
+        .limit
+        .unwrap_or(100)
+        .clamp(1, haidang_store::MAX_CASES_PER_PAGE);
     let rows = state.store.audit_log(query.case, limit).await?;
     let entries: Vec<AuditJson> = rows.iter().map(AuditJson::new).collect();
     Ok(Json(serde_json::json!({ "entries": entries })))

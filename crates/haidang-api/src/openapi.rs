@@ -231,7 +231,9 @@ pub(crate) fn document() -> Value {
         },
         "security": [{"session": []}, {"bearer": []}]
     });
-    if let (Some(paths), Value::Object(more)) = (doc["paths"].as_object_mut(), account_and_case_paths()) {
+    if let (Some(paths), Value::Object(more)) =
+        (doc["paths"].as_object_mut(), account_and_case_paths())
+    {
         paths.extend(more);
     }
     doc
@@ -546,25 +548,36 @@ fn schemas() -> Value {
     schemas.insert("BatchAck".into(), json!({"type": "object", "properties": {
             "batch_id": string(), "lines": {"type": "integer"}, "positions": {"type": "integer"}, "quarantined": {"type": "integer"}
         }}));
-    schemas.insert("Login".into(), json!({"type": "object", "required": ["name", "password"], "properties": {
+    schemas.insert(
+        "Login".into(),
+        json!({"type": "object", "required": ["name", "password"], "properties": {
             "name": string(), "password": {"type": "string", "format": "password"}
-        }}));
+        }}),
+    );
     schemas.insert("Me".into(), json!({"type": "object", "required": ["name", "kind", "role", "mission", "province"], "properties": {
             "name": string(), "kind": {"type": "string", "enum": ["user", "token"]},
             "role": {"type": "string", "enum": ["operator", "consular", "fisheries", "admin", "device"]},
             "mission": nullable("string"), "province": nullable("string")
         }}));
-    let case_statuses = ["reported", "verified", "consular_access", "legal_proceedings", "released", "repatriated", "closed"];
+    let case_statuses = [
+        "reported",
+        "verified",
+        "consular_access",
+        "legal_proceedings",
+        "released",
+        "repatriated",
+        "closed",
+    ];
     let case = json!({"type": "object", "required": ["id", "status", "opened_at", "opened_by", "mission", "crew_count"], "properties": {
-            "id": {"type": "integer"}, "status": {"type": "string", "enum": case_statuses},
-            "opened_at": time(), "opened_by": {"type": "string", "description": "user:NAME or token:NAME"},
-            "vessel": nullable("string"), "detained_at": nullable_time(),
-            "lon": nullable("number"), "lat": nullable("number"), "place": nullable("string"),
-            "detaining_country": {"type": ["string", "null"], "description": "ISO 3166 alpha-3"},
-            "detaining_authority": nullable("string"), "mission": string(), "province": nullable("string"),
-            "closed_reason": nullable("string"), "updated_at": time(),
-            "crew_count": {"type": "integer", "description": "how many crew members are recorded (their data is only in …/crew)"}
-        }});
+        "id": {"type": "integer"}, "status": {"type": "string", "enum": case_statuses},
+        "opened_at": time(), "opened_by": {"type": "string", "description": "user:NAME or token:NAME"},
+        "vessel": nullable("string"), "detained_at": nullable_time(),
+        "lon": nullable("number"), "lat": nullable("number"), "place": nullable("string"),
+        "detaining_country": {"type": ["string", "null"], "description": "ISO 3166 alpha-3"},
+        "detaining_authority": nullable("string"), "mission": string(), "province": nullable("string"),
+        "closed_reason": nullable("string"), "updated_at": time(),
+        "crew_count": {"type": "integer", "description": "how many crew members are recorded (their data is only in …/crew)"}
+    }});
     schemas.insert("Case".into(), case);
     schemas.insert("CaseList".into(), json!({"type": "object", "properties": {"cases": {"type": "array", "items": schema_ref("Case")}}}));
     schemas.insert("CaseEvent".into(), json!({"type": "object", "required": ["id", "at", "by", "kind"], "properties": {
@@ -572,10 +585,13 @@ fn schemas() -> Value {
             "kind": {"type": "string", "enum": ["opened", "note", "status", "crew_added", "alert_linked"]},
             "text": nullable("string"), "from_status": nullable("string"), "to_status": nullable("string")
         }}));
-    schemas.insert("CaseDetail".into(), json!({"allOf": [schema_ref("Case"), {"type": "object", "properties": {
+    schemas.insert(
+        "CaseDetail".into(),
+        json!({"allOf": [schema_ref("Case"), {"type": "object", "properties": {
             "timeline": {"type": "array", "items": schema_ref("CaseEvent")},
             "alerts": {"type": "array", "items": string()}
-        }}]}));
+        }}]}),
+    );
     schemas.insert("NewCase".into(), json!({"type": "object", "properties": {
             "alert_id": string(), "vessel": string(), "detained_at": time(), "lon": {"type": "number"}, "lat": {"type": "number"},
             "place": string(), "detaining_country": string(), "detaining_authority": string(),
@@ -589,7 +605,10 @@ fn schemas() -> Value {
         "name": string(), "date_of_birth": {"type": ["string", "null"], "format": "date"},
         "id_number": nullable("string"), "home_town": nullable("string"), "family_contact": nullable("string")
     });
-    schemas.insert("NewCrewMember".into(), json!({"type": "object", "required": ["name"], "properties": crew_fields.clone()}));
+    schemas.insert(
+        "NewCrewMember".into(),
+        json!({"type": "object", "required": ["name"], "properties": crew_fields.clone()}),
+    );
     schemas.insert("CrewId".into(), json!({"type": "object", "properties": {"id": {"type": "integer"}, "case_id": {"type": "integer"}}}));
     let mut member = crew_fields;
     if let Some(m) = member.as_object_mut() {
@@ -597,10 +616,13 @@ fn schemas() -> Value {
         m.insert("added_at".into(), time());
         m.insert("added_by".into(), string());
     }
-    schemas.insert("Crew".into(), json!({"type": "object", "properties": {
+    schemas.insert(
+        "Crew".into(),
+        json!({"type": "object", "properties": {
             "case_id": {"type": "integer"},
             "crew": {"type": "array", "items": {"type": "object", "properties": member}}
-        }}));
+        }}),
+    );
     schemas.insert("AuditLog".into(), json!({"type": "object", "properties": {"entries": {"type": "array", "items": {"type": "object", "properties": {
             "id": {"type": "integer"}, "at": time(), "who": string(), "role": string(), "case_id": {"type": "integer"},
             "action": {"type": "string", "enum": ["read", "export"]}, "fields": {"type": "array", "items": string()},

@@ -261,12 +261,22 @@ mod tests {
         let login = ASSETS.iter().find(|a| a.path == "login.html").unwrap();
         for page in [INDEX.body, login.body] {
             let page = std::str::from_utf8(page).unwrap();
-            for bad in ["<script>", " style=", "<style", "javascript:", "onclick", "onsubmit"] {
+            for bad in [
+                "<script>",
+                " style=",
+                "<style",
+                "javascript:",
+                "onclick",
+                "onsubmit",
+            ] {
                 assert!(!page.contains(bad), "a page contains {bad:?}");
             }
             for part in page.split("/assets/").skip(1) {
                 let path = part.split('"').next().unwrap();
-                assert!(ASSETS.iter().any(|a| a.path == path), "{path} is not served");
+                assert!(
+                    ASSETS.iter().any(|a| a.path == path),
+                    "{path} is not served"
+                );
             }
         }
         let page = std::str::from_utf8(INDEX.body).unwrap();

@@ -187,8 +187,14 @@ impl Store {
         locked_until: Option<OffsetDateTime>,
     ) -> Result<()> {
         match self {
-            Store::Sqlite(s) => s.set_login_failures(user_id, failed_logins, locked_until).await,
-            Store::Postgres(s) => s.set_login_failures(user_id, failed_logins, locked_until).await,
+            Store::Sqlite(s) => {
+                s.set_login_failures(user_id, failed_logins, locked_until)
+                    .await
+            }
+            Store::Postgres(s) => {
+                s.set_login_failures(user_id, failed_logins, locked_until)
+                    .await
+            }
         }
     }
 

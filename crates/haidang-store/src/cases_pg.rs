@@ -6,13 +6,13 @@ use sqlx::postgres::PgRow as DbRow;
 use time::OffsetDateTime;
 
 use crate::cases::{
-    AuditRecord, CREW_FIELDS, CaseDetail, CaseError, CaseEvent, CaseRecord, CaseScope,
-    CaseStatus, CrewAccess, CrewMember, NewCase, NewCrewMember, status, vessel,
+    AuditRecord, CREW_FIELDS, CaseDetail, CaseError, CaseEvent, CaseRecord, CaseScope, CaseStatus,
+    CrewAccess, CrewMember, NewCase, NewCrewMember, status, vessel,
 };
 use crate::error::Result;
 use crate::model::truncate_micros;
-use crate::rows::count;
 use crate::pg::PgStore as Db;
+use crate::rows::count;
 
 /// A time as bound.
 fn t(at: OffsetDateTime) -> OffsetDateTime {
@@ -196,8 +196,14 @@ impl Db {
         .bind(&case.province)
         .fetch_one(&mut *tx)
         .await?;
-        Self::insert_event(&mut tx, id, ("opened", None, None, None), &case.opened_by, now)
-            .await?;
+        Self::insert_event(
+            &mut tx,
+            id,
+            ("opened", None, None, None),
+            &case.opened_by,
+            now,
+        )
+        .await?;
         if let Some(alert) = &case.alert_id {
             Self::link_alert(&mut tx, id, alert, now).await?;
             Self::insert_event(
@@ -210,8 +216,14 @@ impl Db {
             .await?;
         }
         if let Some(note) = &case.note {
-            Self::insert_event(&mut tx, id, ("note", Some(note), None, None), &case.opened_by, now)
-                .await?;
+            Self::insert_event(
+                &mut tx,
+                id,
+                ("note", Some(note), None, None),
+                &case.opened_by,
+                now,
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(id)
@@ -427,7 +439,11 @@ impl Db {
         Ok(crew)
     }
 
-    pub(crate) async fn audit_log(&self, case: Option<i64>, limit: u32) -> Result<Vec<AuditRecord>> {
+    pub(crate) async fn audit_log(
+        &self,
+        case: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<AuditRecord>> {
         let rows = sqlx::query(
             "SELECT id, at, who, role, case_id, action, fields, reason, records \
              FROM crew_access_log WHERE (CAST($1 AS BIGINT) IS NULL OR case_id = $1) \

@@ -6,8 +6,8 @@ use sqlx::sqlite::SqliteRow as DbRow;
 use time::OffsetDateTime;
 
 use crate::cases::{
-    AuditRecord, CREW_FIELDS, CaseDetail, CaseError, CaseEvent, CaseRecord, CaseScope,
-    CaseStatus, CrewAccess, CrewMember, NewCase, NewCrewMember, status, vessel,
+    AuditRecord, CREW_FIELDS, CaseDetail, CaseError, CaseEvent, CaseRecord, CaseScope, CaseStatus,
+    CrewAccess, CrewMember, NewCase, NewCrewMember, status, vessel,
 };
 use crate::error::{Result, StoreError};
 use crate::model::{from_micros, to_micros};
@@ -200,8 +200,14 @@ impl Db {
         .bind(&case.province)
         .fetch_one(&mut *tx)
         .await?;
-        Self::insert_event(&mut tx, id, ("opened", None, None, None), &case.opened_by, now)
-            .await?;
+        Self::insert_event(
+            &mut tx,
+            id,
+            ("opened", None, None, None),
+            &case.opened_by,
+            now,
+        )
+        .await?;
         if let Some(alert) = &case.alert_id {
             Self::link_alert(&mut tx, id, alert, now).await?;
             Self::insert_event(
@@ -214,8 +220,14 @@ impl Db {
             .await?;
         }
         if let Some(note) = &case.note {
-            Self::insert_event(&mut tx, id, ("note", Some(note), None, None), &case.opened_by, now)
-                .await?;
+            Self::insert_event(
+                &mut tx,
+                id,
+                ("note", Some(note), None, None),
+                &case.opened_by,
+                now,
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(id)
@@ -431,7 +443,11 @@ impl Db {
         Ok(crew)
     }
 
-    pub(crate) async fn audit_log(&self, case: Option<i64>, limit: u32) -> Result<Vec<AuditRecord>> {
+    pub(crate) async fn audit_log(
+        &self,
+        case: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<AuditRecord>> {
         let rows = sqlx::query(
             "SELECT id, at_us, who, role, case_id, action, fields, reason, records \
              FROM crew_access_log WHERE (CAST(?1 AS BIGINT) IS NULL OR case_id = ?1) \

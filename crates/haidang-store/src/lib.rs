@@ -46,6 +46,8 @@ mod store;
 #[cfg(test)]
 mod alerts_tests;
 #[cfg(test)]
+mod cases_tests;
+#[cfg(test)]
 mod tests;
 
 pub use accounts::{Account, AccountError, LoginRecord, NewAccount, Role};

@@ -105,7 +105,10 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 fn read_password() -> anyhow::Result<String> {
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
-        eprint!("password (at least {} characters): ", haidang_api::MIN_PASSWORD_CHARS);
+        eprint!(
+            "password (at least {} characters): ",
+            haidang_api::MIN_PASSWORD_CHARS
+        );
         std::io::stderr().flush().ok();
     }
     let mut line = String::new();

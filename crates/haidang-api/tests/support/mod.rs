@@ -70,7 +70,12 @@ pub const TOKENS: &[(&str, Role, Option<&str>, Option<&str>)] = &[
     ("admin", Role::Admin, None, None),
     ("operator", Role::Operator, None, None),
     ("consular", Role::Consular, None, None),
-    ("consular-jakarta", Role::Consular, Some("mission.idn.jakarta"), None),
+    (
+        "consular-jakarta",
+        Role::Consular,
+        Some("mission.idn.jakarta"),
+        None,
+    ),
     ("fisheries", Role::Fisheries, None, None),
     ("fisheries-ca-mau", Role::Fisheries, None, Some("ca-mau")),
     ("device", Role::Device, None, None),
