@@ -283,7 +283,7 @@ pub(crate) async fn open(
         .as_deref()
         .map(|t| parse_time("detained_at", t).map_err(|e| ApiError::Unprocessable(e.to_string())))
         .transpose()?;
-    let country = text("detaining_country", body.detaining_country.as_deref(), 3)?;
+    let country = text("detaining_country", body.detaining_country.as_deref(), 64)?;
     if let Some(c) = &country
         && (c.len() != 3 || !c.bytes().all(|b| b.is_ascii_uppercase()))
     {
