@@ -440,10 +440,9 @@ fn schemas() -> Value {
     schemas.insert("Change".into(), json!(change));
     schemas.insert("Action".into(), json!({
             "type": "object",
-            "required": ["by"],
             "additionalProperties": false,
             "properties": {
-                "by": {"type": "string", "minLength": 1, "maxLength": 128, "description": "the operator's name (`rules` is reserved)"},
+                "by": {"type": "string", "minLength": 1, "maxLength": 128, "description": "the operator's name (`rules` is reserved); without it, the caller's account (`user:NAME` or `token:NAME`)"},
                 "note": {"type": ["string", "null"], "maxLength": 2000}
             }
         }));
