@@ -26,6 +26,19 @@
 //! | `GET /api/v1/stats` | 200, the store's row counts and the pipeline's counters; 503 if the store does not answer |
 //! | `GET /api/v1/zones` | 200, the zone set as loaded (`application/geo+json`); 404 when none is configured |
 //! | `POST /api/v1/ingest/nmea` | 200 once the batch is committed; 400/415/422 for a malformed body, 413 beyond 10,000 lines or 4 MiB, 503 when the pipeline has stopped |
+//! | `POST /api/v1/login` | body `{"name", "password"}` (JSON or a form); 200 with who you are and the session cookie; 401 for a wrong name or password or a locked account; 415/422 for a malformed body |
+//! | `POST /api/v1/logout` | 204, the session ended and its cookie cleared |
+//! | `GET /api/v1/me` | 200, `{name, kind, role, mission, province}` of the caller |
+//! | `GET /api/v1/cases[?status=&limit=]` | 200, `{"cases"}` in the caller's scope, newest first, with `crew_count` and never crew data; 400 for a bad status |
+//! | `POST /api/v1/cases` | 201, a case opened by hand or from `alert_id`; 403 for another mission than the account's; 422 for a missing mission, a malformed field or an unknown alert |
+//! | `GET /api/v1/cases/{id}` | 200, the case, its `timeline` and linked `alerts`; 400 for a malformed id; 404 (also outside the caller's scope) |
+//! | `POST /api/v1/cases/{id}/status` | body `{"status", "note"}`; 200, the case; 404; 409 for a change the workflow forbids; 422 for an unknown status or closing without a reason |
+//! | `POST /api/v1/cases/{id}/notes` | body `{"text"}`; 201, the timeline entry; 404; 422 |
+//! | `POST /api/v1/cases/{id}/alerts` | body `{"alert_id"}`; 201, the timeline entry; 404; 422 for an unknown alert |
+//! | `POST /api/v1/cases/{id}/crew` | a crew member; 201, `{id, case_id}` only; 404; 422 |
+//! | `GET /api/v1/cases/{id}/crew?reason=` | 200, `{case_id, crew}` (reason also as `X-Haidang-Reason`), with an access-log row in the same transaction; 404; 422 without a reason |
+//! | `GET /api/v1/audit[?case=&limit=]` | 200, `{"entries"}`: the crew-data access log, newest first |
+//! | `GET /login`, `GET /`, `GET /assets/…` | the login page, the live map (303 to `/login` without a session), their files |
 //!
 //! An alert has one JSON shape everywhere (lists, details, action answers, the stream):
 //! `id`, `kind`, `vessel` (a key such as `mmsi:574100001` or `reg:BV-90001-TS`, or null),
@@ -44,11 +57,16 @@
 //!
 //! Unknown paths are 404 and wrong methods 405, as problem+json too.
 //!
-//! **Security note.** Nothing is authenticated yet: anyone who can reach the port can
-//! submit sentences (`POST /api/v1/ingest/nmea`), acknowledge or resolve alerts (the
-//! operator names themselves in `by`) and resend deliveries. Issue 7 adds accounts and
-//! device authentication; until then, bind the server to loopback or a trusted network only
-//! (the default is 127.0.0.1).
+//! **Access.** Every route but `/healthz`, `/readyz`, `/metrics`, `POST /api/v1/login`, the
+//! login page and the page files needs a user's session cookie or an API token
+//! (`Authorization: Bearer`); without one the answer is 401, with a role the route does not
+//! allow 403 (both problem+json). One table in `auth.rs` (route group × role) decides, in a
+//! middleware that runs after routing; a route missing from it is refused to everyone.
+//! Cases are scoped in SQL to the caller's mission or province (others are 404). Crew data
+//! leaves only through `GET …/crew`, for consular staff and admins, each answer logged in the
+//! same transaction. `/metrics` is open (counters only): keep the port on loopback or a
+//! trusted network, or behind a proxy; there is no TLS here (put a TLS proxy in front and
+//! set `AppState::secure_cookies`).
 //!
 //! Positions are served as the vessels reported them, unverified, and zone boundaries are
 //! approximate, not legal lines: the vessels and track collections say so in a `notice`
