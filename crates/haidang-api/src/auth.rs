@@ -75,6 +75,8 @@ pub(crate) enum Group {
     CaseWrite,
     /// Reading crew personal data (audited).
     Crew,
+    /// Case evidence packs (tracks, no crew data).
+    Evidence,
     /// The crew-data access log.
     Audit,
 }
@@ -123,6 +125,7 @@ pub(crate) const ROUTES: &[(Method, &str, Group)] = &[
     (Method::POST, "/api/v1/cases/{id}/alerts", CaseWrite),
     (Method::POST, "/api/v1/cases/{id}/crew", CaseWrite),
     (Method::GET, "/api/v1/cases/{id}/crew", Crew),
+    (Method::GET, "/api/v1/cases/{id}/evidence", Evidence),
     (Method::GET, "/api/v1/audit", Audit),
 ];
 
@@ -136,6 +139,7 @@ pub(crate) const POLICY: &[(Group, &[Role])] = &[
     (CaseRead, &[Operator, Consular, Fisheries, Admin]),
     (CaseWrite, &[Consular, Admin]),
     (Crew, &[Consular, Admin]),
+    (Evidence, &[Consular, Fisheries, Admin]),
     (Audit, &[Admin]),
 ];
 

@@ -37,6 +37,7 @@
 //! | `POST /api/v1/cases/{id}/alerts` | body `{"alert_id"}`; 201, the timeline entry; 404; 422 for an unknown alert |
 //! | `POST /api/v1/cases/{id}/crew` | a crew member; 201, `{id, case_id}` only; 404; 422 |
 //! | `GET /api/v1/cases/{id}/crew?reason=` | 200, `{case_id, crew}` (reason also as `X-Haidang-Reason`), with an access-log row in the same transaction; 404; 422 without a reason |
+//! | `GET /api/v1/cases/{id}/evidence[?before_h=&after_h=]` | 200, the evidence pack (`application/geo+json`, SHA-256 inside and in `X-Content-SHA256`): the track from 72 h before to 6 h after the detention, each fix with times, source, zones, nearest boundary and raw NMEA; 400 for a window beyond 720 h / 24 h; 404; 409 while the case has no vessel or detention time |
 //! | `GET /api/v1/audit[?case=&limit=]` | 200, `{"entries"}`: the crew-data access log, newest first |
 //! | `GET /login`, `GET /`, `GET /assets/…` | the login page, the live map (303 to `/login` without a session), their files |
 //!
@@ -81,6 +82,7 @@ mod alerts;
 mod auth;
 mod cases;
 mod error;
+mod evidence;
 mod fleet;
 mod geojson;
 mod health;
@@ -222,6 +224,7 @@ pub fn router(state: AppState) -> Router {
         .route("/cases/{id}/alerts", post(cases::link_alert))
         .route("/cases/{id}/crew", get(cases::crew))
         .route("/cases/{id}/crew", post(cases::add_crew))
+        .route("/cases/{id}/evidence", get(evidence::evidence))
         .route("/audit", get(cases::audit));
     Router::new()
         .route("/healthz", get(health::healthz))

@@ -335,6 +335,16 @@ fn account_and_case_paths() -> Value {
                     "responses": {"201": ok("recorded", "CrewId"), "400": s400.clone(), "401": s401.clone(), "403": s403.clone(), "404": s404.clone(), "415": s415.clone(), "422": s422.clone(), "503": s503.clone()}
                 }
             },
+            "/api/v1/cases/{id}/evidence": {"get": {
+                "operationId": "getCaseEvidence",
+                "summary": "The case's evidence pack (consular, fisheries, admin): the vessel's track around the detention as GeoJSON, each fix with its fix and receive times, source, zones, nearest foreign or undelimited boundary and raw NMEA; `evidence.sha256` is the SHA-256 of the file with that value replaced by 64 zeros",
+                "parameters": [
+                    case_path.clone(),
+                    query("before_h", "hours before the detention, 0 to 720 (default 72)", json!({"type": "integer", "minimum": 0, "maximum": 720})),
+                    query("after_h", "hours after it, 0 to 24 (default 6)", json!({"type": "integer", "minimum": 0, "maximum": 24})),
+                ],
+                "responses": {"200": {"description": "a FeatureCollection", "content": {"application/geo+json": {"schema": {"type": "object"}}}}, "400": s400.clone(), "401": s401.clone(), "403": s403.clone(), "404": s404.clone(), "409": problem("the case has no vessel or detention time yet"), "503": s503.clone()}
+            }},
             "/api/v1/audit": {"get": {
                 "operationId": "listAudit",
                 "summary": "The crew-data access log, newest first (admin)",

@@ -185,6 +185,14 @@ fn endpoints() -> Vec<Endpoint> {
             )
         },
         e("GET", "/api/v1/audit", None, &[Admin], none, StatusCode::OK),
+        e(
+            "GET",
+            "/api/v1/cases/{case}/evidence",
+            None,
+            &[Consular, Fisheries, Admin],
+            both,
+            StatusCode::OK,
+        ),
     ]
 }
 
@@ -224,6 +232,8 @@ async fn two_cases(app: &App) -> (i64, i64) {
             mission: mission.into(),
             province: Some(province.into()),
             place: Some("Natuna".into()),
+            vessel: Some(haidang_store::VesselId::from_key("mmsi:574000001").unwrap()),
+            detained_at: Some(time::OffsetDateTime::now_utc()),
             ..NewCase::default()
         };
         let now = time::OffsetDateTime::now_utc();
