@@ -280,8 +280,8 @@ mod tests {
 
         // One byte changed anywhere, and the hash no longer holds.
         let mut changed = bytes.clone();
-        let at = text.find("5.02").unwrap();
-        changed[at + 3] = b'3';
+        let at = text.find("bridge:VN-1").unwrap();
+        changed[at + "bridge:VN-".len()] = b'2';
         assert!(!verify_sha256(&changed));
         // The same pack renders the same bytes.
         assert_eq!(evidence_geojson(&pack(3)).0, bytes);
