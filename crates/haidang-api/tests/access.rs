@@ -694,6 +694,29 @@ async fn login_sessions_logout_and_lockout() {
 }
 
 #[tokio::test]
+async fn over_https_the_session_cookie_is_secure() {
+    let app = support::app_over_https().await;
+    let user = NewAccount {
+        name: "minh".into(),
+        role: Role::Admin,
+        mission: None,
+        province: None,
+    };
+    haidang_api::create_user(&app.store, &user, "minh's long password", false)
+        .await
+        .unwrap();
+    let body = json!({"name": "minh", "password": "minh's long password"}).to_string();
+    let (reply, cookie) = login(&app, "application/json", body).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let cookie = cookie.unwrap();
+    assert!(cookie.ends_with("; Secure"), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+}
+
+#[tokio::test]
 async fn every_documented_route_needs_a_login_unless_public() {
     let app = app(None).await;
     let doc = support::get_ok(&app, "/api/v1/openapi.json").await;

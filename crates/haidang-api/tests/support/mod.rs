@@ -142,6 +142,21 @@ fn build(
     }
 }
 
+/// [`app`] without zones, its session cookies marked `Secure` (served over HTTPS).
+pub async fn app_over_https() -> App {
+    let mut app = app(None).await;
+    app.router = router(AppState {
+        store: app.store.clone(),
+        ingest: app.ingest.clone(),
+        metrics: Arc::new(String::new),
+        zones_geojson: None,
+        zones: None,
+        shutdown: watch::channel(false).1,
+        secure_cookies: true,
+    });
+    app
+}
+
 /// The plain pipeline (no geofence, no rules); the API classifies with `zones`.
 pub async fn app(zones: Option<&str>) -> App {
     let (store, dir) = open_store().await;
