@@ -571,3 +571,100 @@ async fn the_page_says_zones_are_approximate_and_loads_only_from_its_server() {
     .await;
     drop(server);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn consular_staff_follow_a_case_and_read_its_crew_with_a_reason() {
+    let store = TestStore::sqlite("web-cases");
+    create_user(&store.url, "thu", "consular", "thu-password-2026");
+    let server = Server::start(&store.url, &[]);
+    // A case with one crew member, recorded through the API by an administrator.
+    let (status, body) = server
+        .api(
+            "POST",
+            "/api/v1/cases",
+            Some(
+                &json!({"mission": "mission.idn.jakarta", "vessel": "mmsi:574000001",
+                         "detained_at": "2026-11-20T03:00:00Z", "detaining_country": "IDN",
+                         "place": "Natuna", "note": "gia đình báo tin"}),
+            ),
+        )
+        .expect("case");
+    assert_eq!(status, 201, "{body}");
+    let id = serde_json::from_str::<Value>(&body).expect("JSON")["id"].clone();
+    let (status, body) = server
+        .api(
+            "POST",
+            &format!("/api/v1/cases/{id}/crew"),
+            Some(&json!({"name": "Nguyễn Văn Tèo", "id_number": "079085001234"})),
+        )
+        .expect("crew");
+    assert_eq!(status, 201, "{body}");
+    let base = format!("http://{}", server.http);
+    with_browser("cases", move |client| async move {
+        log_in(&client, &base, "thu", "thu-password-2026").await;
+        click(&client, "to-cases").await;
+        wait_for(
+            &client,
+            "the case listed",
+            Duration::from_secs(20),
+            "return window.haidangCases && document.querySelectorAll('#cases tbody tr').length === 1",
+        )
+        .await;
+        // The list carries no crew; opening the case shows its timeline, still no crew.
+        let page = js(&client, "return document.body.innerText").await;
+        assert!(!page.as_str().unwrap_or("").contains("Nguyễn Văn Tèo"), "{page}");
+        client
+            .find(Locator::Css("#cases tbody tr"))
+            .await
+            .expect("row")
+            .click()
+            .await
+            .expect("click");
+        wait_for(
+            &client,
+            "the case's timeline",
+            Duration::from_secs(20),
+            "return document.getElementById('timeline').innerText.includes('gia đình báo tin')",
+        )
+        .await;
+        let page = js(&client, "return document.body.innerText").await;
+        assert!(!page.as_str().unwrap_or("").contains("Nguyễn Văn Tèo"), "{page}");
+        // The crew, with a reason.
+        type_into(&client, "crew-reason", "thông báo cho gia đình").await;
+        click(&client, "crew-show").await;
+        let crew = wait_for(
+            &client,
+            "the crew shown",
+            Duration::from_secs(20),
+            "return !document.getElementById('crew').hidden && document.getElementById('crew').innerText",
+        )
+        .await;
+        assert!(crew.as_str().unwrap_or("").contains("Nguyễn Văn Tèo"), "{crew}");
+        // Moving the case forward shows in its timeline.
+        js(&client, "document.getElementById('status-to').value = 'verified'; return true").await;
+        client
+            .find(Locator::Css("#status-form button"))
+            .await
+            .expect("button")
+            .click()
+            .await
+            .expect("click");
+        wait_for(
+            &client,
+            "the status changed",
+            Duration::from_secs(20),
+            "return document.getElementById('case-title').innerText.includes('đã xác minh')",
+        )
+        .await;
+    })
+    .await;
+    // One read of crew data, one row in the access log, with its reason.
+    let (status, body) = server.api("GET", "/api/v1/audit", None).expect("audit");
+    assert_eq!(status, 200, "{body}");
+    let audit: Value = serde_json::from_str(&body).expect("JSON");
+    let entries = audit["entries"].as_array().expect("entries");
+    assert_eq!(entries.len(), 1, "{audit}");
+    assert_eq!(entries[0]["who"], "user:thu");
+    assert_eq!(entries[0]["reason"], "thông báo cho gia đình");
+    drop(server);
+}

@@ -95,6 +95,7 @@ pub(crate) const ROUTES: &[(Method, &str, Group)] = &[
     (Method::GET, "/assets/{*path}", Public),
     (Method::POST, "/api/v1/login", Public),
     (Method::GET, "/", Read),
+    (Method::GET, "/cases", CaseRead),
     (Method::POST, "/api/v1/logout", Account),
     (Method::GET, "/api/v1/me", Account),
     (Method::GET, "/api/v1/openapi.json", Read),
@@ -222,7 +223,10 @@ pub(crate) async fn authorize(
     }
     let principal = match authenticate(&state.store, request.headers()).await {
         Ok(Some(p)) => p,
-        Ok(None) if path == "/" => return Redirect::to("/login").into_response(),
+        // The pages send a browser to the login page.
+        Ok(None) if path == "/" || path == "/cases" => {
+            return Redirect::to("/login").into_response();
+        }
         Ok(None) => {
             return ApiError::Unauthorized(
                 "log in first (POST /api/v1/login) or send `Authorization: Bearer TOKEN`".into(),

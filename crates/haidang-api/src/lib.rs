@@ -39,7 +39,7 @@
 //! | `GET /api/v1/cases/{id}/crew?reason=` | 200, `{case_id, crew}` (reason also as `X-Haidang-Reason`), with an access-log row in the same transaction; 404; 422 without a reason |
 //! | `GET /api/v1/cases/{id}/evidence[?before_h=&after_h=]` | 200, the evidence pack (`application/geo+json`, SHA-256 inside and in `X-Content-SHA256`): the track from 72 h before to 6 h after the detention, each fix with times, source, zones, nearest boundary and raw NMEA; 400 for a window beyond 720 h / 24 h; 404; 409 while the case has no vessel or detention time |
 //! | `GET /api/v1/audit[?case=&limit=]` | 200, `{"entries"}`: the crew-data access log, newest first |
-//! | `GET /login`, `GET /`, `GET /assets/…` | the login page, the live map (303 to `/login` without a session), their files |
+//! | `GET /login`, `GET /`, `GET /cases`, `GET /assets/…` | the login page, the live map and the cases page (303 to `/login` without a session), their files |
 //!
 //! An alert has one JSON shape everywhere (lists, details, action answers, the stream):
 //! `id`, `kind`, `vessel` (a key such as `mmsi:574100001` or `reg:BV-90001-TS`, or null),

@@ -1,6 +1,6 @@
 //! The live map's static files (`web/`), built into the binary: `/` is the page and
 //! `/assets/…` its script, style, basemap and the vendored Leaflet; `/login` is the login
-//! page. The map page needs a session (without one a browser is sent to `/login`); the
+//! page, `/cases` the consular cases page. The map and cases pages need a session (without one a browser is sent to `/login`); the
 //! login page and every asset are public: they are the same for everyone and hold no data.
 //!
 //! Every answer carries a strict Content-Security-Policy (only this origin; no inline
@@ -140,6 +140,25 @@ const ASSETS: &[Asset] = &[
         caching: Caching::Revalidate,
         body: include_bytes!("../web/login.css"),
     },
+    // The consular cases page (served at `/cases`, behind a login) and its files.
+    Asset {
+        path: "cases.html",
+        content_type: "text/html; charset=utf-8",
+        caching: Caching::Revalidate,
+        body: include_bytes!("../web/cases.html"),
+    },
+    Asset {
+        path: "cases.js",
+        content_type: JS,
+        caching: Caching::Revalidate,
+        body: include_bytes!("../web/cases.js"),
+    },
+    Asset {
+        path: "cases.css",
+        content_type: CSS,
+        caching: Caching::Revalidate,
+        body: include_bytes!("../web/cases.css"),
+    },
 ];
 
 /// `/` and `/assets/{path}`, merged into the API's router by `router`.
@@ -147,6 +166,7 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(index))
         .route("/login", get(login))
+        .route("/cases", get(cases))
         .route("/assets/{*path}", get(asset))
 }
 
@@ -156,6 +176,10 @@ async fn index(headers: HeaderMap) -> Response {
 
 async fn login(headers: HeaderMap) -> Result<Response, ApiError> {
     asset(Path("login.html".to_owned()), headers).await
+}
+
+async fn cases(headers: HeaderMap) -> Result<Response, ApiError> {
+    asset(Path("cases.html".to_owned()), headers).await
 }
 
 async fn asset(Path(path): Path<String>, headers: HeaderMap) -> Result<Response, ApiError> {
@@ -259,7 +283,8 @@ mod tests {
     #[test]
     fn the_page_has_no_inline_script_or_style() {
         let login = ASSETS.iter().find(|a| a.path == "login.html").unwrap();
-        for page in [INDEX.body, login.body] {
+        let cases = ASSETS.iter().find(|a| a.path == "cases.html").unwrap();
+        for page in [INDEX.body, login.body, cases.body] {
             let page = std::str::from_utf8(page).unwrap();
             for bad in [
                 "<script>",

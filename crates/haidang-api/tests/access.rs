@@ -628,6 +628,13 @@ async fn login_sessions_logout_and_lockout() {
     assert_eq!(page.status, StatusCode::OK);
     let page = send(&app, anonymous(get("/"))).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let cases = send(&app, with_cookie(&session, get("/cases"))).await;
+    assert_eq!(cases.status, StatusCode::OK);
+    assert!(String::from_utf8_lossy(&cases.body).contains("/assets/cases.js"));
+    assert_eq!(
+        send(&app, anonymous(get("/cases"))).await.status,
+        StatusCode::SEE_OTHER
+    );
     assert_eq!(
         send(&app, anonymous(get("/login"))).await.status,
         StatusCode::OK
