@@ -12,7 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use support::{Server, TestStore, free_port, http};
+use support::{Server, TestStore, free_port};
 
 const JAKARTA: &str = "mission.idn.jakarta";
 const JAKARTA_MAIL: &str = "jakarta@mission.test";
@@ -183,7 +183,7 @@ fn wait_for<T>(limit: Duration, mut probe: impl FnMut() -> Option<T>) -> Option<
 
 fn alerts(server: &Server, kind: &str) -> Vec<Value> {
     let path = format!("/api/v1/alerts?kind={kind}&limit=1000");
-    match http(server.http, "GET", &path, None) {
+    match server.api("GET", &path, None) {
         Ok((200, body)) => serde_json::from_str::<Value>(&body)
             .ok()
             .and_then(|v| v["alerts"].as_array().cloned())

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use haidang_sim::{Fleet, FleetConfig};
 use serde_json::Value;
-use support::{Server, TestStore, http};
+use support::{Server, TestStore};
 
 /// One socat process joining two pseudo-terminals, with the feed end held open for writing.
 struct Socat {
@@ -163,7 +163,7 @@ impl VmsFeed {
 
 /// The vessel keys `/api/v1/vessels` lists, with the source of each one's latest fix.
 fn vessels(server: &Server) -> Vec<(String, String)> {
-    let (status, body) = http(server.http, "GET", "/api/v1/vessels", None).expect("vessels");
+    let (status, body) = server.api("GET", "/api/v1/vessels", None).expect("vessels");
     assert_eq!(status, 200, "{body}");
     let collection: Value = serde_json::from_str(&body).expect("GeoJSON");
     collection["features"]

@@ -12,7 +12,7 @@ use std::net::{TcpStream, UdpSocket};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use support::{Server, TestStore, fleet, http};
+use support::{Server, TestStore, create_token, fleet, http, http_as};
 
 #[test]
 fn every_position_sent_over_tcp_udp_and_http_is_stored_once_sqlite() {
@@ -41,20 +41,45 @@ fn every_position_sent_over_tcp_udp_and_http_is_stored_once(store: TestStore) {
         std::thread::sleep(Duration::from_micros(100));
     }
     let batch = json!({"batch_id": "b-1", "device": "BRIDGE-1", "lines": batch_lines.iter().map(|l| l.trim_end()).collect::<Vec<_>>()});
+    // The batch endpoint wants a device token: none is a 401, a wrong one too.
     let (status, body) =
         http(server.http, "POST", "/api/v1/ingest/nmea", Some(&batch)).expect("batch");
+    assert_eq!(status, 401, "{body}");
+    let (status, _) = http_as(
+        server.http,
+        Some("hd_wrong"),
+        "POST",
+        "/api/v1/ingest/nmea",
+        Some(&batch),
+    )
+    .expect("batch");
+    assert_eq!(status, 401);
+    let device = create_token(&store.url, "bridge-1", "device");
+    let (status, body) = http_as(
+        server.http,
+        Some(&device),
+        "POST",
+        "/api/v1/ingest/nmea",
+        Some(&batch),
+    )
+    .expect("batch");
     assert_eq!(status, 200, "{body}");
+    // A device reaches nothing else.
+    let (status, _) =
+        http_as(server.http, Some(&device), "GET", "/api/v1/vessels", None).expect("vessels");
+    assert_eq!(status, 403);
 
     let expected = tcp_positions + udp_positions + batch_positions;
     assert_eq!(server.wait_positions(expected), expected);
     // Sending the batch again (a bridge that missed the acknowledgement) stores nothing new.
-    let (status, _) =
-        http(server.http, "POST", "/api/v1/ingest/nmea", Some(&batch)).expect("batch");
+    let (status, _) = server
+        .api("POST", "/api/v1/ingest/nmea", Some(&batch))
+        .expect("batch");
     assert_eq!(status, 200);
     std::thread::sleep(Duration::from_millis(500));
     assert_eq!(server.stats()["positions"].as_u64(), Some(expected));
 
-    let (status, body) = http(server.http, "GET", "/api/v1/vessels", None).expect("vessels");
+    let (status, body) = server.api("GET", "/api/v1/vessels", None).expect("vessels");
     assert_eq!(status, 200);
     let vessels: Value = serde_json::from_str(&body).expect("GeoJSON");
     assert_eq!(vessels["type"], "FeatureCollection");
@@ -87,8 +112,9 @@ fn acknowledged_batches_survive_kill_9_and_nothing_is_stored_twice(store: TestSt
     let half = batches.len() / 2;
     for (i, batch) in batches[..half].iter().enumerate() {
         let body = json!({"batch_id": format!("b-{i}"), "device": "BRIDGE-K", "lines": batch});
-        let (status, text) =
-            http(server.http, "POST", "/api/v1/ingest/nmea", Some(&body)).expect("batch");
+        let (status, text) = server
+            .api("POST", "/api/v1/ingest/nmea", Some(&body))
+            .expect("batch");
         assert_eq!(status, 200, "{text}");
     }
     let acknowledged = server.stats()["positions"].as_u64().expect("positions");
@@ -102,8 +128,9 @@ fn acknowledged_batches_survive_kill_9_and_nothing_is_stored_twice(store: TestSt
     assert_eq!(server.stats()["positions"].as_u64(), Some(acknowledged));
     for (i, batch) in batches.iter().enumerate().skip(half - 1) {
         let body = json!({"batch_id": format!("b-{i}"), "device": "BRIDGE-K", "lines": batch});
-        let (status, text) =
-            http(server.http, "POST", "/api/v1/ingest/nmea", Some(&body)).expect("batch");
+        let (status, text) = server
+            .api("POST", "/api/v1/ingest/nmea", Some(&body))
+            .expect("batch");
         assert_eq!(status, 200, "{text}");
     }
     assert_eq!(
@@ -148,12 +175,33 @@ fn sigterm_stores_everything_already_read(store: TestStore) {
 }
 
 #[test]
-fn the_demo_shows_boats_within_a_minute() {
+fn the_demo_shows_boats_within_a_minute_and_prints_a_login_that_works() {
     let store = TestStore::sqlite("demo");
     let server = Server::start(&store.url, &["--demo", "--demo-vessels", "50"]);
+    // The demo printed its administrator's password and a device token before it served.
+    let printed = server.stdout.lock().expect("lock").join("\n");
+    let password = printed
+        .split("as demo with password ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no demo login in {printed:?}"));
+    let device = printed
+        .split("(demo-bridge): ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no device token in {printed:?}"));
+    let login = json!({"name": "demo", "password": password});
+    let (status, body) = http(server.http, "POST", "/api/v1/login", Some(&login)).expect("login");
+    assert_eq!(status, 200, "{body}");
+    let wrong = json!({"name": "demo", "password": "not the password"});
+    let (status, _) = http(server.http, "POST", "/api/v1/login", Some(&wrong)).expect("login");
+    assert_eq!(status, 401);
+    let (status, body) = http_as(server.http, Some(device), "GET", "/api/v1/me", None).expect("me");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"role\":\"device\""), "{body}");
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let (status, body) = http(server.http, "GET", "/api/v1/vessels", None).expect("vessels");
+        let (status, body) = server.api("GET", "/api/v1/vessels", None).expect("vessels");
         assert_eq!(status, 200);
         let vessels: Value = serde_json::from_str(&body).expect("GeoJSON");
         let n = vessels["features"].as_array().map_or(0, Vec::len);

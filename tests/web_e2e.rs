@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
-use support::{Server, TestStore, free_port, http, temp_dir};
+use support::{Server, TestStore, create_user, free_port, temp_dir};
 
 /// Where Debian puts Chromium.
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -162,6 +162,59 @@ async fn assert_no_problems(client: &Client) {
     assert_eq!(problems, json!([]), "the page reported problems");
 }
 
+/// Opens `base/`, which sends a browser without a session to the login page, and logs
+/// in there as `name` with `password` through the form; waits for the map page.
+async fn log_in(client: &Client, base: &str, name: &str, password: &str) {
+    client
+        .goto(&format!("{base}/"))
+        .await
+        .expect("the page opens");
+    let url = client.current_url().await.expect("url");
+    assert_eq!(
+        url.path(),
+        "/login",
+        "without a session, / leads to the login page"
+    );
+    // A wrong password says so and stays on the page.
+    type_into(client, "login-name", name).await;
+    type_into(client, "login-password", "not the password").await;
+    click(client, "login-submit").await;
+    wait_for(
+        client,
+        "the login error shown",
+        Duration::from_secs(20),
+        "return !document.getElementById('login-error').hidden \
+         && document.getElementById('login-error').textContent",
+    )
+    .await;
+    type_into(client, "login-name", name).await;
+    type_into(client, "login-password", password).await;
+    click(client, "login-submit").await;
+    wait_for(
+        client,
+        "the map page after logging in",
+        Duration::from_secs(20),
+        "return location.pathname === '/' && Boolean(window.haidang)",
+    )
+    .await;
+}
+
+async fn type_into(client: &Client, id: &str, text: &str) {
+    let field = client.find(Locator::Id(id)).await.expect("field");
+    field.clear().await.expect("clear");
+    field.send_keys(text).await.expect("type");
+}
+
+async fn click(client: &Client, id: &str) {
+    client
+        .find(Locator::Id(id))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("click");
+}
+
 /// `target/web-e2e/screenshot.png` (under `CARGO_TARGET_DIR` when set).
 fn screenshot_path() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
@@ -173,12 +226,17 @@ fn screenshot_path() -> PathBuf {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_live_map_shows_boats_a_track_and_alerts_an_operator_acknowledges() {
     let store = TestStore::sqlite("web-demo");
+    create_user(&store.url, "lan", "operator", "lan-password-2026");
     let server = Server::start(&store.url, &["--demo"]);
     let base = format!("http://{}", server.http);
     let http_addr = server.http;
+    let token = server.token.clone();
+    let http = move |addr: SocketAddr, method: &str, path: &str, body: Option<&Value>| {
+        support::http_as(addr, Some(&token), method, path, body)
+    };
 
     with_browser("demo", move |client| async move {
-        client.goto(&format!("{base}/")).await.expect("the page opens");
+        log_in(&client, &base, "lan", "lan-password-2026").await;
 
         // Boats: the demo's 205 arrive within a minute; more than 100 drawn.
         let count = wait_for(
@@ -376,11 +434,16 @@ fn header<'a>(headers: &'a [(String, String)], name: &str) -> &'a str {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_page_says_zones_are_approximate_and_loads_only_from_its_server() {
     let store = TestStore::sqlite("web-page");
+    create_user(&store.url, "hoa", "fisheries", "hoa-password-2026");
     let server = Server::start(&store.url, &[]);
     let addr = server.http;
 
-    // Headers: content types, caching, the policy.
+    // Without a session the map sends a browser to the login page.
     let (status, h) = get_headers(addr, "/", "");
+    assert_eq!(status, 303);
+    assert_eq!(header(&h, "location"), "/login");
+    // Headers: content types, caching, the policy.
+    let (status, h) = get_headers(addr, "/login", "");
     assert_eq!(status, 200);
     assert_eq!(header(&h, "content-type"), "text/html; charset=utf-8");
     let csp = header(&h, "content-security-policy");
@@ -417,7 +480,7 @@ async fn the_page_says_zones_are_approximate_and_loads_only_from_its_server() {
 
     let base = format!("http://{addr}");
     with_browser("page", move |client| async move {
-        client.goto(&format!("{base}/")).await.expect("the page opens");
+        log_in(&client, &base, "hoa", "hoa-password-2026").await;
         wait_for(
             &client,
             "the page's script running",
@@ -506,5 +569,102 @@ async fn the_page_says_zones_are_approximate_and_loads_only_from_its_server() {
         assert_no_problems(&client).await;
     })
     .await;
+    drop(server);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn consular_staff_follow_a_case_and_read_its_crew_with_a_reason() {
+    let store = TestStore::sqlite("web-cases");
+    create_user(&store.url, "thu", "consular", "thu-password-2026");
+    let server = Server::start(&store.url, &[]);
+    // A case with one crew member, recorded through the API by an administrator.
+    let (status, body) = server
+        .api(
+            "POST",
+            "/api/v1/cases",
+            Some(
+                &json!({"mission": "mission.idn.jakarta", "vessel": "mmsi:574000001",
+                         "detained_at": "2026-11-20T03:00:00Z", "detaining_country": "IDN",
+                         "place": "Natuna", "note": "gia đình báo tin"}),
+            ),
+        )
+        .expect("case");
+    assert_eq!(status, 201, "{body}");
+    let id = serde_json::from_str::<Value>(&body).expect("JSON")["id"].clone();
+    let (status, body) = server
+        .api(
+            "POST",
+            &format!("/api/v1/cases/{id}/crew"),
+            Some(&json!({"name": "Nguyễn Văn Tèo", "id_number": "079085001234"})),
+        )
+        .expect("crew");
+    assert_eq!(status, 201, "{body}");
+    let base = format!("http://{}", server.http);
+    with_browser("cases", move |client| async move {
+        log_in(&client, &base, "thu", "thu-password-2026").await;
+        click(&client, "to-cases").await;
+        wait_for(
+            &client,
+            "the case listed",
+            Duration::from_secs(20),
+            "return window.haidangCases && document.querySelectorAll('#cases tbody tr').length === 1",
+        )
+        .await;
+        // The list carries no crew; opening the case shows its timeline, still no crew.
+        let page = js(&client, "return document.body.innerText").await;
+        assert!(!page.as_str().unwrap_or("").contains("Nguyễn Văn Tèo"), "{page}");
+        client
+            .find(Locator::Css("#cases tbody tr"))
+            .await
+            .expect("row")
+            .click()
+            .await
+            .expect("click");
+        wait_for(
+            &client,
+            "the case's timeline",
+            Duration::from_secs(20),
+            "return document.getElementById('timeline').innerText.includes('gia đình báo tin')",
+        )
+        .await;
+        let page = js(&client, "return document.body.innerText").await;
+        assert!(!page.as_str().unwrap_or("").contains("Nguyễn Văn Tèo"), "{page}");
+        // The crew, with a reason.
+        type_into(&client, "crew-reason", "thông báo cho gia đình").await;
+        click(&client, "crew-show").await;
+        let crew = wait_for(
+            &client,
+            "the crew shown",
+            Duration::from_secs(20),
+            "return !document.getElementById('crew').hidden && document.getElementById('crew').innerText",
+        )
+        .await;
+        assert!(crew.as_str().unwrap_or("").contains("Nguyễn Văn Tèo"), "{crew}");
+        // Moving the case forward shows in its timeline.
+        js(&client, "document.getElementById('status-to').value = 'verified'; return true").await;
+        client
+            .find(Locator::Css("#status-form button"))
+            .await
+            .expect("button")
+            .click()
+            .await
+            .expect("click");
+        wait_for(
+            &client,
+            "the status changed",
+            Duration::from_secs(20),
+            "return document.getElementById('case-title').innerText.includes('đã xác minh')",
+        )
+        .await;
+    })
+    .await;
+    // One read of crew data, one row in the access log, with its reason.
+    let (status, body) = server.api("GET", "/api/v1/audit", None).expect("audit");
+    assert_eq!(status, 200, "{body}");
+    let audit: Value = serde_json::from_str(&body).expect("JSON");
+    let entries = audit["entries"].as_array().expect("entries");
+    assert_eq!(entries.len(), 1, "{audit}");
+    assert_eq!(entries[0]["who"], "user:thu");
+    assert_eq!(entries[0]["reason"], "thông báo cho gia đình");
     drop(server);
 }

@@ -5,11 +5,12 @@
 //! Each test binary uses part of it.
 #![allow(dead_code)]
 
-use std::io::{Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use haidang_sim::{Fleet, FleetConfig};
@@ -33,15 +34,71 @@ pub(crate) struct Server {
     pub(crate) child: Child,
     pub(crate) http: SocketAddr,
     pub(crate) nmea: SocketAddr,
+    /// An admin API token created for this server (`haidang token create`).
+    pub(crate) token: String,
+    /// What the server printed on standard output so far (the demo's login).
+    pub(crate) stdout: Arc<Mutex<Vec<String>>>,
+}
+
+/// Creates an API token with `haidang token create` on the store at `url`; returns it.
+pub(crate) fn create_token(url: &str, name: &str, role: &str) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_haidang"))
+        .args(["token", "create", "--database-url", url, "--name", name])
+        .args(["--role", role])
+        .stdin(Stdio::null())
+        .output()
+        .expect("haidang token create runs");
+    assert!(
+        output.status.success(),
+        "haidang token create: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let token = String::from_utf8(output.stdout).expect("UTF-8");
+    let token = token.trim().to_owned();
+    assert!(token.starts_with("hd_") && token.len() > 40, "{token:?}");
+    token
+}
+
+/// Creates a user with `haidang user add` on the store at `url`, the password on
+/// standard input.
+pub(crate) fn create_user(url: &str, name: &str, role: &str, password: &str) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_haidang"))
+        .args(["user", "add", "--database-url", url, "--name", name])
+        .args(["--role", role])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("haidang user add runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(format!("{password}\n").as_bytes())
+        .expect("password written");
+    let output = child.wait_with_output().expect("haidang user add ends");
+    assert!(
+        output.status.success(),
+        "haidang user add: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 impl Server {
     /// Starts `haidang serve` on the store at `url`, NMEA over TCP and UDP on one free
-    /// port, and waits until `/readyz` says 200.
+    /// port, and waits until `/readyz` says 200. An admin token is created first
+    /// ([`Server::api`] uses it).
     pub(crate) fn start(url: &str, extra: &[&str]) -> Server {
+        static STARTS: AtomicU32 = AtomicU32::new(0);
+        let name = format!(
+            "e2e-admin-{}-{}",
+            std::process::id(),
+            STARTS.fetch_add(1, Ordering::Relaxed)
+        );
+        let token = create_token(url, &name, "admin");
         let http: SocketAddr = ([127, 0, 0, 1], free_port()).into();
         let nmea: SocketAddr = ([127, 0, 0, 1], free_port()).into();
-        let child = Command::new(env!("CARGO_BIN_EXE_haidang"))
+        let mut child = Command::new(env!("CARGO_BIN_EXE_haidang"))
             .args(["serve", "--database-url", url, "--http", &http.to_string()])
             .args([
                 "--nmea-tcp",
@@ -51,11 +108,26 @@ impl Server {
             ])
             .args(extra)
             .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
             .expect("haidang serve starts");
-        let server = Server { child, http, nmea };
+        let stdout = Arc::new(Mutex::new(Vec::new()));
+        if let Some(out) = child.stdout.take() {
+            let lines = stdout.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(out).lines().map_while(Result::ok) {
+                    lines.lock().expect("lock").push(line);
+                }
+            });
+        }
+        let server = Server {
+            child,
+            http,
+            nmea,
+            token,
+            stdout,
+        };
         server.wait_ready(Duration::from_secs(30));
         server
     }
@@ -79,8 +151,18 @@ impl Server {
         panic!("haidang serve not ready within {limit:?}");
     }
 
+    /// A request to the API as the server's admin token.
+    pub(crate) fn api(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+    ) -> std::io::Result<(u16, String)> {
+        http_as(self.http, Some(&self.token), method, path, body)
+    }
+
     pub(crate) fn stats(&self) -> Value {
-        let (status, body) = http(self.http, "GET", "/api/v1/stats", None).expect("stats");
+        let (status, body) = self.api("GET", "/api/v1/stats", None).expect("stats");
         assert_eq!(status, 200, "{body}");
         serde_json::from_str(&body).expect("JSON")
     }
@@ -127,9 +209,20 @@ impl Drop for Server {
     }
 }
 
-/// A minimal HTTP/1.1 client: one request per connection.
+/// A minimal HTTP/1.1 client: one request per connection, without credentials.
 pub(crate) fn http(
     addr: SocketAddr,
+    method: &str,
+    path: &str,
+    body: Option<&Value>,
+) -> std::io::Result<(u16, String)> {
+    http_as(addr, None, method, path, body)
+}
+
+/// [`http`] with a bearer token.
+pub(crate) fn http_as(
+    addr: SocketAddr,
+    token: Option<&str>,
     method: &str,
     path: &str,
     body: Option<&Value>,
@@ -137,9 +230,12 @@ pub(crate) fn http(
     let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
     stream.set_read_timeout(Some(Duration::from_secs(60)))?;
     let body = body.map(Value::to_string).unwrap_or_default();
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
     write!(
         stream,
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     )?;
     let mut response = String::new();

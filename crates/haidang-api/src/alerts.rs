@@ -3,9 +3,9 @@
 //! (`/api/v1/deliveries…`, `/api/v1/endpoints…`). [`AlertJson`] is the one shape of an
 //! alert, here and in the live stream.
 
-use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
+use axum::{Extension, Json};
 use haidang_store::{
     AlertChange, AlertCursor, AlertFilter, AlertStatus, DeliveryRecord, DisabledEndpoint,
     MAX_ALERTS_PER_PAGE, NewAlert, RULES, StoredAlert, VesselId,
@@ -14,6 +14,7 @@ use haidang_types::{AlertKind, LatLon};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::auth::Principal;
 use crate::geojson::{parse_time, rfc3339, round};
 use crate::{ApiError, AppState};
 
@@ -392,16 +393,25 @@ pub(crate) async fn one(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Action {
-    /// Who acts: the operator's name (accounts come with issue 7).
-    by: String,
+    /// Who acts: the operator's name (a shared watch-floor account has several people
+    /// behind it); without it, the account's (`user:NAME` or `token:NAME`).
+    by: Option<String>,
     /// Why, or what was done.
     note: Option<String>,
 }
 
 impl Action {
+    /// Without a name, the caller's account stands for it.
+    fn with_account(mut self, principal: &Principal) -> Self {
+        if self.by.is_none() {
+            self.by = Some(principal.who());
+        }
+        self
+    }
+
     /// The operator's name (trimmed) and note, checked.
     fn checked(&self) -> Result<(&str, Option<&str>), ApiError> {
-        let by = self.by.trim();
+        let by = self.by.as_deref().unwrap_or_default().trim();
         let chars = by.chars().count();
         if chars == 0 || chars > MAX_BY_CHARS || by.chars().any(char::is_control) {
             return Err(ApiError::Unprocessable(format!(
@@ -435,11 +445,13 @@ impl Action {
 /// `POST /api/v1/alerts/{id}/acknowledge`.
 pub(crate) async fn acknowledge(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     id: Result<Path<String>, PathRejection>,
     body: Result<Json<Action>, JsonRejection>,
 ) -> Result<Json<AlertJson>, ApiError> {
     let id = alert_id(id)?;
     let Json(action) = body.map_err(|r| ApiError::from_json(r, ACTION_BODY_BYTES))?;
+    let action = action.with_account(&principal);
     let (by, note) = action.checked()?;
     let alert = state
         .store
@@ -451,11 +463,13 @@ pub(crate) async fn acknowledge(
 /// `POST /api/v1/alerts/{id}/resolve`.
 pub(crate) async fn resolve(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     id: Result<Path<String>, PathRejection>,
     body: Result<Json<Action>, JsonRejection>,
 ) -> Result<Json<AlertJson>, ApiError> {
     let id = alert_id(id)?;
     let Json(action) = body.map_err(|r| ApiError::from_json(r, ACTION_BODY_BYTES))?;
+    let action = action.with_account(&principal);
     let (by, note) = action.checked()?;
     let alert = state
         .store
@@ -594,7 +608,7 @@ mod tests {
     #[test]
     fn operator_names_and_notes_are_checked() {
         let action = |by: &str, note: Option<&str>| Action {
-            by: by.to_owned(),
+            by: Some(by.to_owned()),
             note: note.map(str::to_owned),
         };
         assert_eq!(

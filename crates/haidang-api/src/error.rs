@@ -19,6 +19,16 @@ pub enum ApiError {
     /// 400: a malformed parameter, path segment or body.
     #[error("{0}")]
     BadRequest(String),
+    /// 401: no valid session or token; the detail says how to log in.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// 403: authenticated, but the role (or scope) does not allow this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// 500: a fault of the server itself (no randomness, a task that panicked); the
+    /// cause is logged, never sent.
+    #[error("internal error: {0}")]
+    Internal(String),
     /// 404: no such resource.
     #[error("{0}")]
     NotFound(String),
@@ -49,9 +59,6 @@ pub enum ApiError {
     /// 503 (or 500 for a fault that waiting will not cure): the store failed.
     #[error("store error")]
     Store(#[from] StoreError),
-    /// 500: a fault of the server's own (the cause is logged, never sent).
-    #[error("{0}")]
-    Internal(String),
     /// 503: the store did not answer in time.
     #[error("the store did not answer in time")]
     StoreTimeout,
@@ -91,6 +98,9 @@ impl ApiError {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -99,7 +109,7 @@ impl ApiError {
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             // A database that fails to answer is usually down or overloaded: retry later.
             ApiError::Store(StoreError::Database(_)) => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::Store(_) | ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::StoreTimeout
             | ApiError::IngestStopped
             | ApiError::NotReady(_)
@@ -111,6 +121,8 @@ impl ApiError {
         std::borrow::Cow::Borrowed(match self {
             ApiError::BadRequest(d)
             | ApiError::NotFound(d)
+            | ApiError::Unauthorized(d)
+            | ApiError::Forbidden(d)
             | ApiError::Conflict(d)
             | ApiError::Unavailable(d)
             | ApiError::PayloadTooLarge(d)
@@ -121,7 +133,7 @@ impl ApiError {
                 "the store is not answering; try again shortly"
             }
             ApiError::Store(_) => "the server failed to read the store",
-            ApiError::Internal(_) => "the server failed; the fault is logged",
+            ApiError::Internal(_) => "the server failed; the cause is in its log",
             ApiError::IngestStopped => {
                 "the ingest pipeline has stopped (the server is shutting down); retry the batch later"
             }
@@ -214,6 +226,12 @@ impl IntoResponse for ApiError {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_s));
+        }
+        if status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"haidang\""),
+            );
         }
         if status.is_server_error() {
             response.extensions_mut().insert(HiddenCause(self.cause()));

@@ -28,6 +28,20 @@
 //! | `POST /api/v1/registry[?dry_run=true]` | body: the fleet register as CSV (`text/csv`, at most 16 MiB; columns in `haidang_store::REGISTRY_COLUMNS`); 200, what the import did (`inserted`, `updated`, `unchanged`, `rejected`) and each refused row's `line` and `problems`; the valid rows are stored even when others are refused; 415 without `text/csv`, 422 for a file refused whole (a required column missing), 413 |
 //! | `GET /api/v1/registry/{registration}` | 200, `current` (or null) and `history` (every entry, oldest first, with `valid_from` and `superseded_at`); 404 for a registration never imported |
 //! | `POST /api/v1/ingest/nmea` | 200 once the batch is committed; 400/415/422 for a malformed body, 413 beyond 10,000 lines or 4 MiB, 503 when the pipeline has stopped |
+//! | `POST /api/v1/login` | body `{"name", "password"}` (JSON or a form); 200 with who you are and the session cookie; 401 for a wrong name or password or a locked account; 415/422 for a malformed body |
+//! | `POST /api/v1/logout` | 204, the session ended and its cookie cleared |
+//! | `GET /api/v1/me` | 200, `{name, kind, role, mission, province}` of the caller |
+//! | `GET /api/v1/cases[?status=&limit=]` | 200, `{"cases"}` in the caller's scope, newest first, with `crew_count` and never crew data; 400 for a bad status |
+//! | `POST /api/v1/cases` | 201, a case opened by hand or from `alert_id`; 403 for another mission than the account's; 422 for a missing mission, a malformed field or an unknown alert |
+//! | `GET /api/v1/cases/{id}` | 200, the case, its `timeline` and linked `alerts`; 400 for a malformed id; 404 (also outside the caller's scope) |
+//! | `POST /api/v1/cases/{id}/status` | body `{"status", "note"}`; 200, the case; 404; 409 for a change the workflow forbids; 422 for an unknown status or closing without a reason |
+//! | `POST /api/v1/cases/{id}/notes` | body `{"text"}`; 201, the timeline entry; 404; 422 |
+//! | `POST /api/v1/cases/{id}/alerts` | body `{"alert_id"}`; 201, the timeline entry; 404; 422 for an unknown alert |
+//! | `POST /api/v1/cases/{id}/crew` | a crew member; 201, `{id, case_id}` only; 404; 422 |
+//! | `GET /api/v1/cases/{id}/crew?reason=` | 200, `{case_id, crew}` (reason also as `X-Haidang-Reason`), with an access-log row in the same transaction; 404; 422 without a reason |
+//! | `GET /api/v1/cases/{id}/evidence[?before_h=&after_h=]` | 200, the evidence pack (`application/geo+json`, SHA-256 inside and in `X-Content-SHA256`): the track from 72 h before to 6 h after the detention, each fix with times, source, zones, nearest boundary and raw NMEA; 400 for a window beyond 720 h / 24 h; 404; 409 while the case has no vessel or detention time |
+//! | `GET /api/v1/audit[?case=&limit=]` | 200, `{"entries"}`: the crew-data access log, newest first |
+//! | `GET /login`, `GET /`, `GET /cases`, `GET /assets/…` | the login page, the live map and the cases page (303 to `/login` without a session), their files |
 //!
 //! An alert has one JSON shape everywhere (lists, details, action answers, the stream):
 //! `id`, `kind`, `vessel` (a key such as `mmsi:574100001` or `reg:BV-90001-TS`, or null),
@@ -47,11 +61,16 @@
 //!
 //! Unknown paths are 404 and wrong methods 405, as problem+json too.
 //!
-//! **Security note.** Nothing is authenticated yet: anyone who can reach the port can
-//! submit sentences (`POST /api/v1/ingest/nmea`), acknowledge or resolve alerts (the
-//! operator names themselves in `by`) and resend deliveries. Issue 7 adds accounts and
-//! device authentication; until then, bind the server to loopback or a trusted network only
-//! (the default is 127.0.0.1).
+//! **Access.** Every route but `/healthz`, `/readyz`, `/metrics`, `POST /api/v1/login`, the
+//! login page and the page files needs a user's session cookie or an API token
+//! (`Authorization: Bearer`); without one the answer is 401, with a role the route does not
+//! allow 403 (both problem+json). One table in `auth.rs` (route group × role) decides, in a
+//! middleware that runs after routing; a route missing from it is refused to everyone.
+//! Cases are scoped in SQL to the caller's mission or province (others are 404). Crew data
+//! leaves only through `GET …/crew`, for consular staff and admins, each answer logged in the
+//! same transaction. `/metrics` is open (counters only): keep the port on loopback or a
+//! trusted network, or behind a proxy; there is no TLS here (put a TLS proxy in front and
+//! set `AppState::secure_cookies`).
 //!
 //! Positions are served as the vessels reported them, unverified, and zone boundaries are
 //! approximate, not legal lines: the vessels and track collections say so in a `notice`
@@ -63,7 +82,10 @@
 //! `subscribe_alerts`); it knows nothing of the pipeline's internals.
 
 mod alerts;
+mod auth;
+mod cases;
 mod error;
+mod evidence;
 mod fleet;
 mod geojson;
 mod health;
@@ -85,6 +107,11 @@ use axum::{Extension, Router};
 use tokio::sync::watch;
 use tower_http::trace::TraceLayer;
 
+pub use auth::{
+    AuthError, MIN_PASSWORD_CHARS, SESSION_COOKIE, create_token, create_user, hash_password,
+    random_secret, secret_hash,
+};
+pub use cases::REASON_HEADER;
 pub use error::ApiError;
 pub use ingest::{MAX_BATCH_BODY_BYTES, MAX_BATCH_LINES};
 pub use ratelimit::RateLimit;
@@ -110,6 +137,8 @@ pub struct AppState {
     /// Turns true when the server shuts down: live streams end then, so that graceful
     /// shutdown does not wait for their clients. A dropped sender ends nothing.
     pub shutdown: watch::Receiver<bool>,
+    /// Marks the session cookie `Secure` (served over HTTPS, directly or behind a proxy).
+    pub secure_cookies: bool,
 }
 
 impl fmt::Debug for AppState {
@@ -124,6 +153,7 @@ impl fmt::Debug for AppState {
             )
             .field("zones", &self.zones.as_ref().map(|z| z.zones().len()))
             .field("shutdown", &*self.shutdown.borrow())
+            .field("secure_cookies", &self.secure_cookies)
             .finish()
     }
 }
@@ -148,6 +178,7 @@ impl fmt::Debug for AppState {
 ///     zones_geojson: None,
 ///     zones: None,
 ///     shutdown: shutdown.clone(),
+///     secure_cookies: false,
 /// });
 /// let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
 /// let mut signal = shutdown;
@@ -200,13 +231,31 @@ pub fn router_with(state: AppState, limit: RateLimit) -> Router {
         .route(
             "/ingest/nmea",
             post(ingest::nmea_batch).layer(DefaultBodyLimit::max(MAX_BATCH_BODY_BYTES)),
-        );
+        )
+        .route("/login", post(auth::login))
+        .route("/logout", post(auth::logout))
+        .route("/me", get(auth::me))
+        .route("/cases", get(cases::list))
+        .route("/cases", post(cases::open))
+        .route("/cases/{id}", get(cases::one))
+        .route("/cases/{id}/status", post(cases::set_status))
+        .route("/cases/{id}/notes", post(cases::add_note))
+        .route("/cases/{id}/alerts", post(cases::link_alert))
+        .route("/cases/{id}/crew", get(cases::crew))
+        .route("/cases/{id}/crew", post(cases::add_crew))
+        .route("/cases/{id}/evidence", get(evidence::evidence))
+        .route("/audit", get(cases::audit));
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .nest("/api/v1", api)
         .merge(web::routes())
+        // After routing (the matched path decides the group), before every handler.
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::authorize,
+        ))
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         // The other bodies read are the operators' small JSON actions; GET routes take no

@@ -91,25 +91,25 @@ pub(crate) fn document() -> Value {
         .map(|s| s.as_str())
         .collect();
 
-    json!({
+    let mut doc = json!({
         "openapi": "3.1.0",
         "info": {
             "title": "Haidang",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Maritime monitoring of Viet Nam's fishing fleet. JSON everywhere; geometry as GeoJSON (RFC 7946, [lon, lat], WGS 84); times RFC 3339 UTC; errors RFC 9457 problem+json. Positions are as the vessels reported them, unverified; zone boundaries are approximate, not legal lines. Every route but /healthz and /readyz answers 429 problem+json with Retry-After when a client address exceeds its rate limit (100 requests a second, 400 at once, by default). Unauthenticated until issue 7: bind to loopback or a trusted network.",
+            "description": "Maritime monitoring of Viet Nam's fishing fleet. JSON everywhere; geometry as GeoJSON (RFC 7946, [lon, lat], WGS 84); times RFC 3339 UTC; errors RFC 9457 problem+json. Positions are as the vessels reported them, unverified; zone boundaries are approximate, not legal lines. Every route but /healthz, /readyz, /metrics, /api/v1/login and the web pages' files needs a session cookie (from POST /api/v1/login) or `Authorization: Bearer TOKEN`: 401 without, 403 when the role may not use the route. Every route but /healthz and /readyz answers 429 problem+json with Retry-After when a client address exceeds its rate limit (100 requests a second, 400 at once, by default). Roles: operator, consular (optionally one mission), fisheries (optionally one province), admin, device (the batch endpoint only).",
             "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"}
         },
         "paths": {
             "/healthz": {"get": {
-                "operationId": "healthz", "summary": "Liveness: the process answers",
+                "operationId": "healthz", "security": [], "summary": "Liveness: the process answers",
                 "responses": {"200": ok("running", "Status")}
             }},
             "/readyz": {"get": {
-                "operationId": "readyz", "summary": "Readiness: the store answers and the pipeline's writes succeed",
+                "operationId": "readyz", "security": [], "summary": "Readiness: the store answers and the pipeline's writes succeed",
                 "responses": {"200": ok("ready", "Status"), "503": problem("not ready; `checks` names each failing check")}
             }},
             "/metrics": {"get": {
-                "operationId": "metrics", "summary": "Prometheus metrics",
+                "operationId": "metrics", "security": [], "summary": "Prometheus metrics",
                 "responses": {"200": {"description": "the text exposition format", "content": {"text/plain": {"schema": string()}}}}
             }},
             "/api/v1/openapi.json": {"get": {
@@ -235,7 +235,138 @@ pub(crate) fn document() -> Value {
                 }
             }}
         },
-        "components": {"schemas": schemas()}
+        "components": {
+            "schemas": schemas(),
+            "securitySchemes": {
+                "session": {"type": "apiKey", "in": "cookie", "name": "haidang_session"},
+                "bearer": {"type": "http", "scheme": "bearer"}
+            }
+        },
+        "security": [{"session": []}, {"bearer": []}]
+    });
+    if let (Some(paths), Value::Object(more)) =
+        (doc["paths"].as_object_mut(), account_and_case_paths())
+    {
+        paths.extend(more);
+    }
+    doc
+}
+
+/// The paths of accounts (login, logout, me), cases and the audit log.
+fn account_and_case_paths() -> Value {
+    let s503 = problem("the store is not answering");
+    let s400 = problem("a malformed parameter; `detail` says what to fix");
+    let s404 = problem("no such case in the caller's scope");
+    let s415 = problem("the body is not `application/json`");
+    let s422 = problem("well-formed JSON that does not hold what the route needs");
+    let s401 = problem("no valid session or token: log in first");
+    let s403 = problem("the caller's role may not use this route");
+    let case_path = path("id", "the case's id (a positive integer)");
+    let case_statuses: Vec<&str> = haidang_store::CaseStatus::ALL
+        .iter()
+        .map(|s| s.as_str())
+        .collect();
+    json!({
+            "/api/v1/login": {"post": {
+                "operationId": "login",
+                "summary": "Log in with a name and password (JSON or a form); sets the session cookie `haidang_session` (HttpOnly, SameSite=Strict, 12 h)",
+                "security": [],
+                "requestBody": {"required": true, "content": {
+                    "application/json": {"schema": schema_ref("Login")},
+                    "application/x-www-form-urlencoded": {"schema": schema_ref("Login")}
+                }},
+                "responses": {"200": ok("logged in; who you are", "Me"), "401": problem("wrong name or password, or the account is locked for 15 minutes after 5 failures"), "415": s415.clone(), "422": s422.clone()}
+            }},
+            "/api/v1/logout": {"post": {
+                "operationId": "logout", "summary": "End the session and clear its cookie",
+                "responses": {"204": {"description": "logged out"}, "401": s401.clone()}
+            }},
+            "/api/v1/me": {"get": {
+                "operationId": "me", "summary": "Who the caller is: name, kind (user or token), role and scope",
+                "responses": {"200": ok("the caller", "Me"), "401": s401.clone()}
+            }},
+            "/api/v1/cases": {
+                "get": {
+                    "operationId": "listCases",
+                    "summary": "Consular cases in the caller's scope (a mission's, a province's, or all), newest first; never crew data",
+                    "parameters": [
+                        query("status", "only cases in this status", json!({"type": "string", "enum": case_statuses.clone()})),
+                        query("limit", "1 to 1000 (default 100)", json!({"type": "integer", "minimum": 1, "maximum": 1000})),
+                    ],
+                    "responses": {"200": ok("cases", "CaseList"), "400": s400.clone(), "401": s401.clone(), "403": s403.clone(), "503": s503.clone()}
+                },
+                "post": {
+                    "operationId": "openCase",
+                    "summary": "Open a case by hand or from an alert (consular, admin); the alert's vessel, time and place are the defaults",
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": schema_ref("NewCase")}}},
+                    "responses": {"201": ok("the case", "CaseDetail"), "400": s400.clone(), "401": s401.clone(), "403": problem("the role may not open cases, or the mission is not the account's"), "415": s415.clone(), "422": problem("a missing mission, a malformed field, or an alert that does not exist"), "503": s503.clone()}
+                }
+            },
+            "/api/v1/cases/{id}": {"get": {
+                "operationId": "getCase",
+                "summary": "A case with its timeline and linked alerts; never crew data",
+                "parameters": [case_path.clone()],
+                "responses": {"200": ok("the case", "CaseDetail"), "400": s400.clone(), "401": s401.clone(), "403": s403.clone(), "404": problem("no such case in the caller's scope"), "503": s503.clone()}
+            }},
+            "/api/v1/cases/{id}/status": {"post": {
+                "operationId": "setCaseStatus",
+                "summary": "Move a case forward (reported → verified → consular_access → legal_proceedings → released → repatriated; steps may be skipped) or close it with a reason in `note`",
+                "parameters": [case_path.clone()],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": schema_ref("StatusChange")}}},
+                "responses": {"200": ok("the case", "Case"), "400": s400.clone(), "401": s401.clone(), "403": s403.clone(), "404": s404.clone(), "409": problem("the workflow does not allow this change from the case's status"), "415": s415.clone(), "422": problem("an unknown status, or closing without a reason"), "503": s503.clone()}
+            }},
+            "/api/v1/cases/{id}/notes": {"post": {
+                "operationId": "addCaseNote",
+                "summary": "Add a note to a case's timeline",
+                "parameters": [case_path.clone()],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["text"], "properties": {"text": string()}}}}},
+                "responses": {"201": ok("the timeline entry", "CaseEvent"), "400": s400.clone(), "401": s401.clone(), "403": s403.clone(), "404": s404.clone(), "415": s415.clone(), "422": s422.clone(), "503": s503.clone()}
+            }},
+            "/api/v1/cases/{id}/alerts": {"post": {
+                "operationId": "linkCaseAlert",
+                "summary": "Link an alert to a case",
+                "parameters": [case_path.clone()],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["alert_id"], "properties": {"alert_id": string()}}}}},
+                "responses": {"201": ok("the timeline entry", "CaseEvent"), "400": s400.clone(), "401": s401.clone(), "403": s403.clone(), "404": s404.clone(), "415": s415.clone(), "422": problem("no such alert"), "503": s503.clone()}
+            }},
+            "/api/v1/cases/{id}/crew": {
+                "get": {
+                    "operationId": "readCaseCrew",
+                    "summary": "The crew's personal data (consular, admin). Needs a reason (`reason` or the X-Haidang-Reason header); each answer writes an access-log row in the same transaction",
+                    "parameters": [
+                        case_path.clone(),
+                        query("reason", "why the crew data is read (required unless the header is sent)", string()),
+                        {"name": "X-Haidang-Reason", "in": "header", "required": false, "description": "why the crew data is read", "schema": string()}
+                    ],
+                    "responses": {"200": ok("the crew", "Crew"), "400": s400.clone(), "401": s401.clone(), "403": s403.clone(), "404": s404.clone(), "422": problem("no reason given"), "503": s503.clone()}
+                },
+                "post": {
+                    "operationId": "addCaseCrew",
+                    "summary": "Record a crew member (consular, admin); the answer carries only the new id",
+                    "parameters": [case_path],
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": schema_ref("NewCrewMember")}}},
+                    "responses": {"201": ok("recorded", "CrewId"), "400": s400.clone(), "401": s401.clone(), "403": s403.clone(), "404": s404.clone(), "415": s415.clone(), "422": s422.clone(), "503": s503.clone()}
+                }
+            },
+            "/api/v1/cases/{id}/evidence": {"get": {
+                "operationId": "getCaseEvidence",
+                "summary": "The case's evidence pack (consular, fisheries, admin): the vessel's track around the detention as GeoJSON, each fix with its fix and receive times, source, zones, nearest foreign or undelimited boundary and raw NMEA; `evidence.sha256` is the SHA-256 of the file with that value replaced by 64 zeros",
+                "parameters": [
+                    case_path.clone(),
+                    query("before_h", "hours before the detention, 0 to 720 (default 72)", json!({"type": "integer", "minimum": 0, "maximum": 720})),
+                    query("after_h", "hours after it, 0 to 24 (default 6)", json!({"type": "integer", "minimum": 0, "maximum": 24})),
+                ],
+                "responses": {"200": {"description": "a FeatureCollection", "content": {"application/geo+json": {"schema": {"type": "object"}}}}, "400": s400.clone(), "401": s401.clone(), "403": s403.clone(), "404": s404.clone(), "409": problem("the case has no vessel or detention time yet"), "503": s503.clone()}
+            }},
+            "/api/v1/audit": {"get": {
+                "operationId": "listAudit",
+                "summary": "The crew-data access log, newest first (admin)",
+                "parameters": [
+                    query("case", "only this case's rows", json!({"type": "integer"})),
+                    query("limit", "1 to 1000 (default 100)", json!({"type": "integer", "minimum": 1, "maximum": 1000})),
+                ],
+                "responses": {"200": ok("log rows", "AuditLog"), "400": s400.clone(), "401": s401.clone(), "403": s403.clone(), "503": s503.clone()}
+            }}
     })
 }
 
@@ -332,10 +463,9 @@ fn schemas() -> Value {
     schemas.insert("Change".into(), json!(change));
     schemas.insert("Action".into(), json!({
             "type": "object",
-            "required": ["by"],
             "additionalProperties": false,
             "properties": {
-                "by": {"type": "string", "minLength": 1, "maxLength": 128, "description": "the operator's name (`rules` is reserved)"},
+                "by": {"type": "string", "minLength": 1, "maxLength": 128, "description": "the operator's name (`rules` is reserved); without it, the caller's account (`user:NAME` or `token:NAME`)"},
                 "note": {"type": ["string", "null"], "maxLength": 2000}
             }
         }));
@@ -440,5 +570,85 @@ fn schemas() -> Value {
     schemas.insert("BatchAck".into(), json!({"type": "object", "properties": {
             "batch_id": string(), "lines": {"type": "integer"}, "positions": {"type": "integer"}, "quarantined": {"type": "integer"}
         }}));
+    schemas.insert(
+        "Login".into(),
+        json!({"type": "object", "required": ["name", "password"], "properties": {
+            "name": string(), "password": {"type": "string", "format": "password"}
+        }}),
+    );
+    schemas.insert("Me".into(), json!({"type": "object", "required": ["name", "kind", "role", "mission", "province"], "properties": {
+            "name": string(), "kind": {"type": "string", "enum": ["user", "token"]},
+            "role": {"type": "string", "enum": ["operator", "consular", "fisheries", "admin", "device"]},
+            "mission": nullable("string"), "province": nullable("string")
+        }}));
+    let case_statuses = [
+        "reported",
+        "verified",
+        "consular_access",
+        "legal_proceedings",
+        "released",
+        "repatriated",
+        "closed",
+    ];
+    let case = json!({"type": "object", "required": ["id", "status", "opened_at", "opened_by", "mission", "crew_count"], "properties": {
+        "id": {"type": "integer"}, "status": {"type": "string", "enum": case_statuses},
+        "opened_at": time(), "opened_by": {"type": "string", "description": "user:NAME or token:NAME"},
+        "vessel": nullable("string"), "detained_at": nullable_time(),
+        "lon": nullable("number"), "lat": nullable("number"), "place": nullable("string"),
+        "detaining_country": {"type": ["string", "null"], "description": "ISO 3166 alpha-3"},
+        "detaining_authority": nullable("string"), "mission": string(), "province": nullable("string"),
+        "closed_reason": nullable("string"), "updated_at": time(),
+        "crew_count": {"type": "integer", "description": "how many crew members are recorded (their data is only in …/crew)"}
+    }});
+    schemas.insert("Case".into(), case);
+    schemas.insert("CaseList".into(), json!({"type": "object", "properties": {"cases": {"type": "array", "items": schema_ref("Case")}}}));
+    schemas.insert("CaseEvent".into(), json!({"type": "object", "required": ["id", "at", "by", "kind"], "properties": {
+            "id": {"type": "integer"}, "at": time(), "by": string(),
+            "kind": {"type": "string", "enum": ["opened", "note", "status", "crew_added", "alert_linked"]},
+            "text": nullable("string"), "from_status": nullable("string"), "to_status": nullable("string")
+        }}));
+    schemas.insert(
+        "CaseDetail".into(),
+        json!({"allOf": [schema_ref("Case"), {"type": "object", "properties": {
+            "timeline": {"type": "array", "items": schema_ref("CaseEvent")},
+            "alerts": {"type": "array", "items": string()}
+        }}]}),
+    );
+    schemas.insert("NewCase".into(), json!({"type": "object", "properties": {
+            "alert_id": string(), "vessel": string(), "detained_at": time(), "lon": {"type": "number"}, "lat": {"type": "number"},
+            "place": string(), "detaining_country": string(), "detaining_authority": string(),
+            "mission": {"type": "string", "description": "required unless the account is limited to a mission"},
+            "province": string(), "note": string()
+        }}));
+    schemas.insert("StatusChange".into(), json!({"type": "object", "required": ["status"], "properties": {
+            "status": {"type": "string", "enum": case_statuses}, "note": {"type": "string", "description": "required when closing: the reason"}
+        }}));
+    let crew_fields = json!({
+        "name": string(), "date_of_birth": {"type": ["string", "null"], "format": "date"},
+        "id_number": nullable("string"), "home_town": nullable("string"), "family_contact": nullable("string")
+    });
+    schemas.insert(
+        "NewCrewMember".into(),
+        json!({"type": "object", "required": ["name"], "properties": crew_fields.clone()}),
+    );
+    schemas.insert("CrewId".into(), json!({"type": "object", "properties": {"id": {"type": "integer"}, "case_id": {"type": "integer"}}}));
+    let mut member = crew_fields;
+    if let Some(m) = member.as_object_mut() {
+        m.insert("id".into(), json!({"type": "integer"}));
+        m.insert("added_at".into(), time());
+        m.insert("added_by".into(), string());
+    }
+    schemas.insert(
+        "Crew".into(),
+        json!({"type": "object", "properties": {
+            "case_id": {"type": "integer"},
+            "crew": {"type": "array", "items": {"type": "object", "properties": member}}
+        }}),
+    );
+    schemas.insert("AuditLog".into(), json!({"type": "object", "properties": {"entries": {"type": "array", "items": {"type": "object", "properties": {
+            "id": {"type": "integer"}, "at": time(), "who": string(), "role": string(), "case_id": {"type": "integer"},
+            "action": {"type": "string", "enum": ["read", "export"]}, "fields": {"type": "array", "items": string()},
+            "reason": string(), "records": {"type": "integer"}
+        }}}}}));
     Value::Object(schemas)
 }

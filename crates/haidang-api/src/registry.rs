@@ -3,15 +3,16 @@
 //! registration's current entry and its history. The import's answer is
 //! [`import_report_json`], which `haidang registry import` prints too.
 
-use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, header};
+use axum::{Extension, Json};
 use haidang_store::{ImportReport, RowError, StoredRegistryEntry, parse_registry_csv};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::auth::Principal;
 use crate::geojson::rfc3339;
 use crate::{ApiError, AppState};
 
@@ -57,11 +58,17 @@ pub fn import_report_json(
 /// `POST /api/v1/registry`: a CSV body (`text/csv`).
 pub(crate) async fn import(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     query: Result<Query<ImportQuery>, QueryRejection>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let Query(query) = query.map_err(ApiError::from_query)?;
+    if let Some(province) = &principal.account.province {
+        return Err(ApiError::Forbidden(format!(
+            "the register is national: an account limited to {province} cannot import it"
+        )));
+    }
     let body = body.map_err(|r| {
         if r.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::PayloadTooLarge(format!(
@@ -92,7 +99,11 @@ pub(crate) async fn import(
     }
     let report = state
         .store
-        .import_registry("api", &entries, parsed.errors.len() as u64)
+        .import_registry(
+            &format!("api:{}", principal.who()),
+            &entries,
+            parsed.errors.len() as u64,
+        )
         .await?;
     Ok(Json(import_report_json(
         entries.len(),

@@ -1,5 +1,7 @@
 //! The live map's static files (`web/`), built into the binary: `/` is the page and
-//! `/assets/…` its script, style, basemap and the vendored Leaflet.
+//! `/assets/…` its script, style, basemap and the vendored Leaflet; `/login` is the login
+//! page, `/cases` the consular cases page. The map and cases pages need a session (without one a browser is sent to `/login`); the
+//! login page and every asset are public: they are the same for everyone and hold no data.
 //!
 //! Every answer carries a strict Content-Security-Policy (only this origin; no inline
 //! script or style, no `eval`, no frames), `nosniff` and no referrer. The page and its own
@@ -119,17 +121,65 @@ const ASSETS: &[Asset] = &[
         caching: Caching::Immutable,
         body: include_bytes!("../web/vendor/leaflet-1.9.4/images/marker-shadow.png"),
     },
+    // The login page (served at `/login`) and its files: public, like every asset.
+    Asset {
+        path: "login.html",
+        content_type: "text/html; charset=utf-8",
+        caching: Caching::Revalidate,
+        body: include_bytes!("../web/login.html"),
+    },
+    Asset {
+        path: "login.js",
+        content_type: JS,
+        caching: Caching::Revalidate,
+        body: include_bytes!("../web/login.js"),
+    },
+    Asset {
+        path: "login.css",
+        content_type: CSS,
+        caching: Caching::Revalidate,
+        body: include_bytes!("../web/login.css"),
+    },
+    // The consular cases page (served at `/cases`, behind a login) and its files.
+    Asset {
+        path: "cases.html",
+        content_type: "text/html; charset=utf-8",
+        caching: Caching::Revalidate,
+        body: include_bytes!("../web/cases.html"),
+    },
+    Asset {
+        path: "cases.js",
+        content_type: JS,
+        caching: Caching::Revalidate,
+        body: include_bytes!("../web/cases.js"),
+    },
+    Asset {
+        path: "cases.css",
+        content_type: CSS,
+        caching: Caching::Revalidate,
+        body: include_bytes!("../web/cases.css"),
+    },
 ];
 
 /// `/` and `/assets/{path}`, merged into the API's router by `router`.
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(index))
+        .route("/login", get(login))
+        .route("/cases", get(cases))
         .route("/assets/{*path}", get(asset))
 }
 
 async fn index(headers: HeaderMap) -> Response {
     serve(&INDEX, usize::MAX, &headers)
+}
+
+async fn login(headers: HeaderMap) -> Result<Response, ApiError> {
+    asset(Path("login.html".to_owned()), headers).await
+}
+
+async fn cases(headers: HeaderMap) -> Result<Response, ApiError> {
+    asset(Path("cases.html".to_owned()), headers).await
 }
 
 async fn asset(Path(path): Path<String>, headers: HeaderMap) -> Result<Response, ApiError> {
@@ -232,6 +282,28 @@ mod tests {
 
     #[test]
     fn the_page_has_no_inline_script_or_style() {
+        let login = ASSETS.iter().find(|a| a.path == "login.html").unwrap();
+        let cases = ASSETS.iter().find(|a| a.path == "cases.html").unwrap();
+        for page in [INDEX.body, login.body, cases.body] {
+            let page = std::str::from_utf8(page).unwrap();
+            for bad in [
+                "<script>",
+                " style=",
+                "<style",
+                "javascript:",
+                "onclick",
+                "onsubmit",
+            ] {
+                assert!(!page.contains(bad), "a page contains {bad:?}");
+            }
+            for part in page.split("/assets/").skip(1) {
+                let path = part.split('"').next().unwrap();
+                assert!(
+                    ASSETS.iter().any(|a| a.path == path),
+                    "{path} is not served"
+                );
+            }
+        }
         let page = std::str::from_utf8(INDEX.body).unwrap();
         for bad in [
             "<script>",

@@ -56,6 +56,7 @@ async fn app(zones: Option<&str>) -> App {
     let dir = TempDir::new();
     let url = format!("sqlite:{}", dir.0.join("x.db").display());
     let store = Store::open(&url).await.unwrap();
+    support::create_test_tokens(&store).await;
     let (ingest, pipeline) = haidang_ingest::spawn(PipelineConfig::RECOMMENDED, store.clone());
     let router = router(AppState {
         store: store.clone(),
@@ -64,6 +65,7 @@ async fn app(zones: Option<&str>) -> App {
         zones_geojson: zones.map(Arc::from),
         zones: None,
         shutdown: tokio::sync::watch::channel(false).1,
+        secure_cookies: false,
     });
     App {
         router,
@@ -88,6 +90,7 @@ impl Reply {
 }
 
 async fn send(app: &App, request: Request<Body>) -> Reply {
+    let request = support::with_default_account(request);
     let response = app.router.clone().oneshot(request).await.unwrap();
     let status = response.status();
     let content_type = response
@@ -649,6 +652,7 @@ async fn a_client_over_its_rate_limit_gets_429_with_retry_after_and_others_do_no
             zones_geojson: None,
             zones: None,
             shutdown: tokio::sync::watch::channel(false).1,
+            secure_cookies: false,
         },
         limit,
     );

@@ -101,6 +101,7 @@ async fn the_document_describes_every_route() {
                 })
                 .unwrap();
             // Only the status is looked at: the stream's body never ends.
+            let request = support::with_default_account(request);
             let response = app.router.clone().oneshot(request).await.unwrap();
             let status = response.status();
             assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {uri}");

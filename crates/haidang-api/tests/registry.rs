@@ -140,3 +140,26 @@ async fn files_and_requests_refused_whole_say_why() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn only_national_fisheries_accounts_and_admins_import() {
+    let app = app(None).await;
+    let rows = "KH-1,,A,12,,Khánh Hòa,,,,,\n";
+    for (account, status) in [
+        ("operator", StatusCode::FORBIDDEN),
+        ("fisheries-ca-mau", StatusCode::FORBIDDEN),
+        ("fisheries", StatusCode::OK),
+    ] {
+        let reply = support::send(
+            &app,
+            support::as_account(account, csv("/api/v1/registry", rows)),
+        )
+        .await;
+        assert_eq!(
+            reply.status,
+            status,
+            "{account}: {}",
+            String::from_utf8_lossy(&reply.body)
+        );
+    }
+}

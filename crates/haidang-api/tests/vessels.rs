@@ -394,6 +394,7 @@ async fn thirty_thousand_vessels_are_all_listed_with_statuses() {
         zones_geojson: None,
         zones: Some(zones),
         shutdown,
+        secure_cookies: false,
     });
     app.stop = stop;
 

@@ -27,6 +27,8 @@
       title: "Bản đồ trực tiếp",
       search_placeholder: "Tìm tàu: tên, MMSI, số đăng ký",
       operator: "Trực ban",
+      logout: "Đăng xuất",
+      cases: "Hồ sơ lãnh sự",
       operator_placeholder: "Tên người trực",
       operator_needed: "Nhập tên người trực trước khi xác nhận",
       lang_other: "English",
@@ -102,6 +104,8 @@
       title: "Live map",
       search_placeholder: "Find a boat: name, MMSI, registration",
       operator: "Operator",
+      logout: "Log out",
+      cases: "Consular cases",
       operator_placeholder: "Your name",
       operator_needed: "Enter your name before acknowledging",
       lang_other: "Tiếng Việt",
@@ -250,6 +254,8 @@
 
   async function getJson(url, options) {
     const response = await fetch(url, Object.assign({ headers: { Accept: "application/json" } }, options));
+    // The session ended (expired, logged out elsewhere): log in again.
+    if (response.status === 401) window.location.assign("/login");
     if (!response.ok) {
       let detail = "";
       try { detail = (await response.json()).detail || ""; } catch (_) { /* not problem+json */ }
@@ -1222,6 +1228,7 @@
         headers: { "Content-Type": "application/json", Accept: "application/json" },
         body: JSON.stringify({ by, note: "" }),
       });
+      if (response.status === 401) window.location.assign("/login");
       let body = null;
       try { body = await response.json(); } catch (_) { body = null; }
       if (!response.ok) throw new Error((body && body.detail) || `HTTP ${response.status}`);
@@ -1467,6 +1474,14 @@
     lang = lang === "vi" ? "en" : "vi";
     localStorage.setItem("haidang.lang", lang);
     applyLanguage();
+  });
+
+  $("logout").addEventListener("click", async () => {
+    try {
+      await fetch("/api/v1/logout", { method: "POST", credentials: "same-origin" });
+    } finally {
+      window.location.assign("/login");
+    }
   });
 
   // The clock and the "updated … ago" line, once a second.

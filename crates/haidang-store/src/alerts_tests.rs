@@ -698,14 +698,14 @@ async fn alerts_are_listed_and_filtered_newest_first(store: Store) {
 // ---------------------------------------------------------------------------------------
 // Harness.
 
-async fn sqlite_store() -> Store {
+pub(crate) async fn sqlite_store() -> Store {
     Store::open("sqlite::memory:").await.unwrap()
 }
 
 /// Runs `case` on a fresh migrated PostgreSQL database of its own, then drops the
 /// database, even when the case panics. Named like `tests.rs`'s databases, so its stale
 /// clean-up covers these too.
-async fn with_pg<F, Fut>(case: F)
+pub(crate) async fn with_pg<F, Fut>(case: F)
 where
     F: FnOnce(Store) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,

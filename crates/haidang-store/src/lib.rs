@@ -26,9 +26,15 @@
 //! # Ok(()) }
 //! ```
 
+mod accounts;
+mod accounts_pg;
+mod accounts_sqlite;
 mod alerts;
 mod alerts_pg;
 mod alerts_sqlite;
+mod cases;
+mod cases_pg;
+mod cases_sqlite;
 mod error;
 mod model;
 mod pg;
@@ -41,12 +47,19 @@ mod store;
 #[cfg(test)]
 mod alerts_tests;
 #[cfg(test)]
+mod cases_tests;
+#[cfg(test)]
 mod tests;
 
+pub use accounts::{Account, AccountError, LoginRecord, NewAccount, Role};
 pub use alerts::{
     AlertChange, AlertCursor, AlertFilter, AlertPage, AlertRecord, AlertStatus, DeliveryRecord,
     DeliveryStatus, DisabledEndpoint, LeasedDelivery, LifecycleError, MAX_ALERTS_PER_PAGE,
     NewAlert, NewDelivery, RULES, StoredAlert, alert_id_for,
+};
+pub use cases::{
+    AuditRecord, CREW_FIELDS, CaseDetail, CaseError, CaseEvent, CaseRecord, CaseScope, CaseStatus,
+    CrewAccess, CrewMember, MAX_CASES_PER_PAGE, NewCase, NewCrewMember,
 };
 pub use error::{Result, StoreError};
 pub use model::{

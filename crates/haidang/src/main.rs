@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod accounts;
 mod decode;
 mod geofence;
 mod json;
@@ -40,6 +41,11 @@ enum Command {
     Serve(serve::Args),
     /// The fleet register: `registry import FILE` imports the authority's CSV.
     Registry(registry::Args),
+    /// Manage users: `haidang user add --name N --role R [--mission M | --province P]`
+    /// (the password is read from standard input).
+    User(accounts::UserArgs),
+    /// Manage API tokens: `haidang token create --name N --role R` prints the token once.
+    Token(accounts::TokenArgs),
     /// Receive Haidang's signed alert webhooks and print them (the demo's receiver).
     WebhookReceiver(receiver::Args),
 }
@@ -54,6 +60,8 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::run(&args),
         Command::Registry(args) => registry::run(&args),
         Command::WebhookReceiver(args) => receiver::run(&args),
+        Command::User(args) => accounts::user(&args),
+        Command::Token(args) => accounts::token(&args),
     };
     match result {
         Ok(code) => code,

@@ -25,6 +25,9 @@ use tokio::sync::watch;
 /// The zone set shipped with the product, built into the binary.
 const SHIPPED_ZONES: &str = include_str!("../../../geodata/zones.geojson");
 
+/// The store when none is configured.
+pub(crate) const DEFAULT_STORE_URL: &str = "sqlite:data/haidang.db";
+
 /// Options of `haidang serve`. Flags override the configuration file.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -170,6 +173,10 @@ struct HttpSection {
     rate_limit_per_second: Option<u32>,
     /// Requests a client address may make at once.
     rate_limit_burst: Option<u32>,
+    /// Mark the session cookie `Secure`: set when users reach the server over HTTPS
+    /// (directly or through a TLS-terminating proxy).
+    #[serde(default)]
+    secure_cookies: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -267,6 +274,7 @@ struct Config {
     store_url: String,
     http: SocketAddr,
     rate_limit: haidang_api::RateLimit,
+    secure_cookies: bool,
     tcp_listen: Vec<SocketAddr>,
     udp_listen: Vec<SocketAddr>,
     tcp_connect: Vec<SocketAddr>,
@@ -361,7 +369,8 @@ fn config(args: &Args) -> anyhow::Result<Config> {
             .database_url
             .clone()
             .or(file.store.url)
-            .unwrap_or_else(|| "sqlite:data/haidang.db".to_owned()),
+            .unwrap_or_else(|| DEFAULT_STORE_URL.to_owned()),
+        secure_cookies: file.http.secure_cookies,
         http: args
             .http
             .or(file.http.listen)
@@ -546,7 +555,11 @@ async fn serve(config: Config, args: &Args) -> anyhow::Result<()> {
         zones_geojson: Some(config.zones.clone()),
         zones: Some(zones),
         shutdown: shutdown.clone(),
+        secure_cookies: config.secure_cookies,
     };
+    if args.demo {
+        crate::accounts::demo_accounts(&store, config.http).await?;
+    }
     let app = haidang_api::router_with(state, config.rate_limit)
         .into_make_service_with_connect_info::<SocketAddr>();
     let listener = tokio::net::TcpListener::bind(config.http)

@@ -14,7 +14,7 @@ use axum::http::{Request, StatusCode, header};
 use haidang_api::{AppState, router};
 use haidang_geofence::ZoneIndex;
 use haidang_ingest::{IngestHandle, PipelineConfig};
-use haidang_store::Store;
+use haidang_store::{NewAccount, Role, Store};
 use http_body_util::BodyExt;
 use serde_json::Value;
 use tokio::sync::watch;
@@ -64,10 +64,55 @@ pub const ZONES: &str = r#"{"type":"FeatureCollection","features":[
    "geometry":{"type":"Polygon","coordinates":[[[110,6],[112,6],[112,12],[110,12],[110,6]]]}}
 ]}"#;
 
+/// The API tokens every test store holds: (name, role, mission, province); the token's
+/// value is [`token`] of its name.
+pub const TOKENS: &[(&str, Role, Option<&str>, Option<&str>)] = &[
+    ("admin", Role::Admin, None, None),
+    ("operator", Role::Operator, None, None),
+    ("consular", Role::Consular, None, None),
+    (
+        "consular-jakarta",
+        Role::Consular,
+        Some("mission.idn.jakarta"),
+        None,
+    ),
+    ("fisheries", Role::Fisheries, None, None),
+    ("fisheries-ca-mau", Role::Fisheries, None, Some("ca-mau")),
+    ("device", Role::Device, None, None),
+];
+
+/// The bearer token of the test account `name` (one of [`TOKENS`]).
+pub fn token(name: &str) -> String {
+    format!("test-token-{name}")
+}
+
+/// Creates the [`TOKENS`] in `store`.
+pub async fn create_test_tokens(store: &Store) {
+    for (name, role, mission, province) in TOKENS {
+        let account = NewAccount {
+            name: (*name).to_owned(),
+            role: *role,
+            mission: mission.map(str::to_owned),
+            province: province.map(str::to_owned),
+        };
+        store
+            .create_token(
+                &account,
+                &haidang_api::secret_hash(&token(name)),
+                false,
+                time::OffsetDateTime::now_utc(),
+            )
+            .await
+            .unwrap();
+    }
+}
+
 async fn open_store() -> (Store, TempDir) {
     let dir = TempDir::new();
     let url = format!("sqlite:{}", dir.0.join("x.db").display());
-    (Store::open(&url).await.unwrap(), dir)
+    let store = Store::open(&url).await.unwrap();
+    create_test_tokens(&store).await;
+    (store, dir)
 }
 
 fn build(
@@ -85,6 +130,7 @@ fn build(
         zones_geojson: zones.as_ref().map(|(text, _)| Arc::from(*text)),
         zones: zones.map(|(_, index)| index),
         shutdown,
+        secure_cookies: false,
     });
     App {
         router,
@@ -94,6 +140,21 @@ fn build(
         stop,
         _dir: dir,
     }
+}
+
+/// [`app`] without zones, its session cookies marked `Secure` (served over HTTPS).
+pub async fn app_over_https() -> App {
+    let mut app = app(None).await;
+    app.router = router(AppState {
+        store: app.store.clone(),
+        ingest: app.ingest.clone(),
+        metrics: Arc::new(String::new),
+        zones_geojson: None,
+        zones: None,
+        shutdown: watch::channel(false).1,
+        secure_cookies: true,
+    });
+    app
 }
 
 /// The plain pipeline (no geofence, no rules); the API classifies with `zones`.
@@ -139,8 +200,15 @@ impl Reply {
     }
 }
 
+/// Sends the request; one without credentials (and not marked [`anonymous`]) goes as the
+/// test administrator.
 pub async fn send(app: &App, request: Request<Body>) -> Reply {
-    let response = app.router.clone().oneshot(request).await.unwrap();
+    let response = app
+        .router
+        .clone()
+        .oneshot(with_default_account(request))
+        .await
+        .unwrap();
     let status = response.status();
     let content_type = response
         .headers()
@@ -161,15 +229,52 @@ pub async fn send(app: &App, request: Request<Body>) -> Reply {
     }
 }
 
+/// A GET as the test administrator.
 pub fn get(uri: &str) -> Request<Body> {
-    Request::get(uri).body(Body::empty()).unwrap()
+    as_account("admin", Request::get(uri).body(Body::empty()).unwrap())
 }
 
+/// A JSON POST as the test administrator.
 pub fn post_json(uri: &str, body: impl Into<Body>) -> Request<Body> {
-    Request::post(uri)
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(body.into())
-        .unwrap()
+    as_account(
+        "admin",
+        Request::post(uri)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(body.into())
+            .unwrap(),
+    )
+}
+
+/// The request, authenticated as the test account `name` (one of [`TOKENS`]) instead.
+pub fn as_account(name: &str, mut request: Request<Body>) -> Request<Body> {
+    request.headers_mut().insert(
+        header::AUTHORIZATION,
+        format!("Bearer {}", token(name)).parse().unwrap(),
+    );
+    request
+}
+
+/// Marks a request to be sent without credentials.
+#[derive(Clone, Copy, Debug)]
+pub struct Anonymous;
+
+/// The request without any credentials.
+pub fn anonymous(mut request: Request<Body>) -> Request<Body> {
+    request.headers_mut().remove(header::AUTHORIZATION);
+    request.extensions_mut().insert(Anonymous);
+    request
+}
+
+/// The request as the test administrator, unless it has credentials or is [`anonymous`].
+pub fn with_default_account(request: Request<Body>) -> Request<Body> {
+    if request.headers().contains_key(header::AUTHORIZATION)
+        || request.headers().contains_key(header::COOKIE)
+        || request.extensions().get::<Anonymous>().is_some()
+    {
+        request
+    } else {
+        as_account("admin", request)
+    }
 }
 
 /// A request's JSON answer, which must be `status`.

@@ -1,0 +1,163 @@
+//! `GET /api/v1/cases/{id}/evidence`: a case's evidence pack as GeoJSON (rendered by
+//! `haidang_report`): the vessel's track from `before_h` hours before the detention
+//! (default 72) to `after_h` hours after it (default 6), each fix with its times, source,
+//! zones, nearest foreign or undelimited boundary and raw NMEA, and the SHA-256 of the
+//! pack printed in it. The pack holds no crew data.
+
+use axum::Extension;
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use haidang_geofence::{Boundaries, ZoneIndex};
+use haidang_report::{
+    BoundaryDistance, EvidenceCase, EvidenceFix, EvidencePack, ZoneRef, evidence_geojson,
+};
+use haidang_types::Meters;
+use serde::Deserialize;
+use time::{Duration, OffsetDateTime};
+
+use crate::auth::Principal;
+use crate::{ApiError, AppState};
+
+/// The longest window before the detention, in hours (30 days).
+const MAX_BEFORE_HOURS: u32 = 720;
+/// The longest window after it, in hours.
+const MAX_AFTER_HOURS: u32 = 24;
+/// How far each fix looks for the nearest foreign or undelimited boundary: 200 nm.
+const BOUNDARY_REACH: Meters = Meters(200.0 * 1852.0);
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct EvidenceQuery {
+    before_h: Option<u32>,
+    after_h: Option<u32>,
+}
+
+fn zone_ref(zones: &ZoneIndex, id: haidang_geofence::ZoneId) -> ZoneRef {
+    let z = zones.zone(id);
+    ZoneRef {
+        id: z.id().to_owned(),
+        class: z.class().as_str().to_owned(),
+        country: z.country().map(str::to_owned),
+    }
+}
+
+/// The pack; 404 for a case out of scope; 409 while the case has no vessel or no
+/// detention time; 400 for a window beyond 720 h before or 24 h after.
+pub(crate) async fn evidence(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    id: Result<Path<String>, PathRejection>,
+    query: Result<Query<EvidenceQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Path(id) = id.map_err(ApiError::from_path)?;
+    let id: i64 =
+        id.parse().ok().filter(|id| *id > 0).ok_or_else(|| {
+            ApiError::BadRequest(format!("case id {id:?} is not a positive integer"))
+        })?;
+    let Query(query) = query.map_err(ApiError::from_query)?;
+    let before = query.before_h.unwrap_or(72);
+    let after = query.after_h.unwrap_or(6);
+    if before > MAX_BEFORE_HOURS || after > MAX_AFTER_HOURS {
+        return Err(ApiError::BadRequest(format!(
+            "before_h is at most {MAX_BEFORE_HOURS} and after_h at most {MAX_AFTER_HOURS}"
+        )));
+    }
+    let detail = state
+        .store
+        .case(id, &principal.case_scope())
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no case {id}")))?;
+    let case = detail.case;
+    let (Some(vessel), Some(detained_at)) = (case.vessel.clone(), case.detained_at) else {
+        return Err(ApiError::Conflict(
+            "the case has no vessel or no detention time yet: record them first".into(),
+        ));
+    };
+    let from = detained_at - Duration::hours(i64::from(before));
+    let to = detained_at + Duration::hours(i64::from(after));
+    let track = state.store.track(&vessel, from, to).await?;
+    let zones = state.zones.clone();
+    let fixes = tokio::task::spawn_blocking(move || {
+        let mut near = Vec::new();
+        track
+            .into_iter()
+            .map(|p| {
+                let (inside, nearest) = match zones.as_deref() {
+                    Some(zones) => {
+                        zones.nearest_boundaries(
+                            &geo::Haversine,
+                            p.position,
+                            BOUNDARY_REACH,
+                            Boundaries::Alerting,
+                            &mut near,
+                        );
+                        let nearest = near.first().map(|n| BoundaryDistance {
+                            zone: zone_ref(zones, n.zone),
+                            meters: n.distance.0,
+                        });
+                        let inside = zones
+                            .containing(p.position)
+                            .into_iter()
+                            .map(|z| zone_ref(zones, z))
+                            .collect();
+                        (inside, nearest)
+                    }
+                    None => (Vec::new(), None),
+                };
+                EvidenceFix {
+                    fix_time: p.fix_time,
+                    received_at: p.received_at,
+                    source: p.source,
+                    lon: p.position.lon(),
+                    lat: p.position.lat(),
+                    sog_knots: p.sog.map(|k| k.0),
+                    cog_degrees: p.cog.map(|d| d.0),
+                    nmea: p.raw,
+                    zones: inside,
+                    nearest_boundary: nearest,
+                }
+            })
+            .collect::<Vec<_>>()
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let pack = EvidencePack {
+        case: EvidenceCase {
+            id: case.id,
+            vessel: vessel.key().to_owned(),
+            mission: case.mission,
+            detaining_country: case.detaining_country,
+            detaining_authority: case.detaining_authority,
+            detained_at,
+            position: case.position,
+        },
+        from,
+        to,
+        generated_at: OffsetDateTime::now_utc(),
+        zone_set: if state.zones.is_some() {
+            "as served at /api/v1/zones".into()
+        } else {
+            "none loaded".into()
+        },
+        fixes,
+    };
+    let (bytes, hash) = evidence_geojson(&pack);
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/geo+json"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"case-{id}-evidence.geojson\""
+    )) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&hash) {
+        headers.insert("x-content-sha256", v);
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}

@@ -1,0 +1,23 @@
+//! Haidang's reports, rendered from data handed in: no SQL, no HTTP, no clock.
+//!
+//! [`evidence_geojson`] renders a case's evidence pack: the vessel's track over a window
+//! around the detention, every fix with its fix time, receive time, source, the zones it
+//! was in, its distance to the nearest foreign or undelimited boundary, and the raw NMEA
+//! behind it, as one GeoJSON FeatureCollection (RFC 7946). The pack carries the SHA-256 of
+//! its own bytes: the value of `evidence.sha256` is the hex SHA-256 of the file with that
+//! value replaced by 64 zeros, so any later change to the file shows:
+//!
+//! ```sh
+//! sed 's/"sha256":"[0-9a-f]\{64\}"/"sha256":"0000000000000000000000000000000000000000000000000000000000000000"/' \
+//!   case-1-evidence.geojson | sha256sum
+//! ```
+//!
+//! **Architecture Invariant:** pure: the caller fetches, this crate renders bytes. It
+//! knows nothing of the store or of HTTP, and a pack holds no crew personal data.
+
+mod evidence;
+
+pub use evidence::{
+    BoundaryDistance, EvidenceCase, EvidenceFix, EvidencePack, NOTICE, ZoneRef, evidence_geojson,
+    verify_sha256,
+};
