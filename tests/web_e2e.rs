@@ -673,6 +673,33 @@ async fn consular_staff_follow_a_case_and_read_its_crew_with_a_reason() {
             "return document.getElementById('case-title').innerText.includes('đã xác minh')",
         )
         .await;
+        // A crew member recorded through the page: the case counts two, and the answer
+        // shows no personal data (the table of crew stays as it was read).
+        js(&client, "document.getElementById('crew-add-box').open = true; return true").await;
+        type_into(&client, "crew-name", "Trần Thị Bé").await;
+        type_into(&client, "crew-dob", "1990-02-03").await;
+        click(&client, "crew-add-submit").await;
+        wait_for(
+            &client,
+            "the crew count",
+            Duration::from_secs(20),
+            r"return /Thủy thủ\s*2/.test(document.getElementById('case-facts').innerText)",
+        )
+        .await;
+        // A new case opened by hand, for the account's own mission.
+        js(&client, "document.getElementById('open-box').open = true; return true").await;
+        type_into(&client, "open-mission", "mission.idn.jakarta").await;
+        type_into(&client, "open-vessel", "mmsi:574000002").await;
+        type_into(&client, "open-country", "idn").await;
+        type_into(&client, "open-place", "Bắc Natuna").await;
+        click(&client, "open-submit").await;
+        wait_for(
+            &client,
+            "the new case listed and open",
+            Duration::from_secs(20),
+            "return document.querySelectorAll('#cases tbody tr').length === 2 && document.getElementById('case-facts').innerText.includes('Bắc Natuna')",
+        )
+        .await;
     })
     .await;
     // One read of crew data, one row in the access log, with its reason.

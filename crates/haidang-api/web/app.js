@@ -29,6 +29,7 @@
       operator: "Trực ban",
       logout: "Đăng xuất",
       cases: "Hồ sơ lãnh sự",
+      open_case: "Mở hồ sơ",
       operator_placeholder: "Tên người trực",
       operator_needed: "Nhập tên người trực trước khi xác nhận",
       lang_other: "English",
@@ -106,6 +107,7 @@
       operator: "Operator",
       logout: "Log out",
       cases: "Consular cases",
+      open_case: "Open a case",
       operator_placeholder: "Your name",
       operator_needed: "Enter your name before acknowledging",
       lang_other: "Tiếng Việt",
@@ -1139,6 +1141,8 @@
     return s === "k_" + kind ? kind : s;
   }
 
+  const CASE_KINDS = ["possible_detention", "entered_foreign", "entered_undelimited"];
+
   function renderAlerts() {
     const list = $("alerts");
     const now = Date.now();
@@ -1198,6 +1202,13 @@
       button.disabled = Boolean(a.acking);
       button.addEventListener("click", (e) => { e.stopPropagation(); acknowledge(a.id); });
       action.append(el("span", { class: "meta", text: a.raised_at ? shortUtc(a.raised_at) : "" }), button);
+    }
+    // A detention or a crossing may become a consular case: the cases page opens its form
+    // with this alert filled in (only consular staff and admins may submit it).
+    if (CASE_KINDS.includes(a.kind)) {
+      const link = el("a", { href: `/cases?alert=${encodeURIComponent(a.id)}`, class: "open-case", "data-testid": "open-case", text: t("open_case") });
+      link.addEventListener("click", (e) => e.stopPropagation());
+      action.append(link);
     }
     li.append(action);
     if (a.ackError) li.append(el("div", { class: "ack-error", text: t("ack_failed", { why: a.ackError }) }));

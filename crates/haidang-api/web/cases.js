@@ -22,6 +22,8 @@
       closed: "đã đóng",
       ev_opened: "mở hồ sơ", ev_note: "ghi chú", ev_status: "trạng thái", ev_crew_added: "thêm thủy thủ",
       ev_alert_linked: "gắn cảnh báo",
+      open_case: "Mở hồ sơ mới", from_alert: "Từ cảnh báo (mã)", first_note: "Ghi chú đầu tiên",
+      add_crew: "Thêm thủy thủ",
     },
     en: {
       title: "Consular cases", map: "Map", logout: "Log out", lang_other: "Tiếng Việt",
@@ -39,6 +41,8 @@
       closed: "closed",
       ev_opened: "opened", ev_note: "note", ev_status: "status", ev_crew_added: "crew member added",
       ev_alert_linked: "alert linked",
+      open_case: "Open a new case", from_alert: "From alert (id)", first_note: "First note",
+      add_crew: "Add a crew member",
     },
   };
   const STATUSES = ["reported", "verified", "consular_access", "legal_proceedings", "released", "repatriated", "closed"];
@@ -160,6 +164,42 @@
     } catch (e) { showError(e); }
   });
 
+  // A new case: from an alert (its vessel, time and place become the defaults) or by hand.
+  $("open-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      const body = {};
+      for (const [field, id] of [["alert_id", "open-alert"], ["vessel", "open-vessel"],
+        ["detained_at", "open-detained"], ["place", "open-place"], ["detaining_country", "open-country"],
+        ["detaining_authority", "open-authority"], ["mission", "open-mission"], ["note", "open-note"]]) {
+        const v = $(id).value.trim();
+        if (v) body[field] = field === "detaining_country" ? v.toUpperCase() : v;
+      }
+      const created = await post("/api/v1/cases", body);
+      for (const id of ["open-alert", "open-vessel", "open-detained", "open-place", "open-country", "open-authority", "open-note"]) $(id).value = "";
+      $("open-box").open = false;
+      await loadList();
+      await openCase(created.id);
+    } catch (e) { showError(e); }
+  });
+
+  // A crew member: the answer carries no personal data (only the crew count changes).
+  $("crew-add").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      const body = { name: $("crew-name").value.trim() };
+      for (const [field, id] of [["date_of_birth", "crew-dob"], ["id_number", "crew-id"],
+        ["home_town", "crew-home"], ["family_contact", "crew-family"]]) {
+        const v = $(id).value.trim();
+        if (v) body[field] = v;
+      }
+      await post(`/api/v1/cases/${current.id}/crew`, body);
+      for (const id of ["crew-name", "crew-dob", "crew-id", "crew-home", "crew-family"]) $(id).value = "";
+      await openCase(current.id);
+      await loadList();
+    } catch (e) { showError(e); }
+  });
+
   $("note-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     try {
@@ -209,6 +249,14 @@
     try {
       me = await api("/api/v1/me");
       $("me").textContent = `${me.name} (${me.role}${me.mission ? " · " + me.mission : ""}${me.province ? " · " + me.province : ""})`;
+      $("open-box").hidden = !canWrite();
+      if (me.mission) $("open-mission").value = me.mission;
+      // From the map's alert panel: /cases?alert=ID opens the form with the alert filled in.
+      const fromAlert = new URLSearchParams(window.location.search).get("alert");
+      if (fromAlert && canWrite()) {
+        $("open-alert").value = fromAlert;
+        $("open-box").open = true;
+      }
       await loadList();
       window.haidangCases = { ready: true };
     } catch (e) { showError(e); }
