@@ -84,6 +84,12 @@ pub(crate) enum Group {
     /// Importing the fleet register (national accounts only: the handler refuses a
     /// province's).
     RegistryImport,
+    /// Reading compliance cases.
+    ComplianceRead,
+    /// Verifying, sanctioning and closing compliance cases.
+    ComplianceWrite,
+    /// Captains' manual position reports (recorded by the watch floor or fisheries).
+    ManualReports,
 }
 
 use Group::*;
@@ -135,6 +141,29 @@ pub(crate) const ROUTES: &[(Method, &str, Group)] = &[
     (Method::GET, "/api/v1/audit", Audit),
     (Method::POST, "/api/v1/registry", RegistryImport),
     (Method::GET, "/api/v1/registry/{registration}", RegistryRead),
+    (Method::GET, "/api/v1/compliance/cases", ComplianceRead),
+    (Method::GET, "/api/v1/compliance/cases/{id}", ComplianceRead),
+    (
+        Method::POST,
+        "/api/v1/compliance/cases/{id}/verify",
+        ComplianceWrite,
+    ),
+    (
+        Method::POST,
+        "/api/v1/compliance/cases/{id}/sanction",
+        ComplianceWrite,
+    ),
+    (
+        Method::POST,
+        "/api/v1/compliance/cases/{id}/close",
+        ComplianceWrite,
+    ),
+    (Method::POST, "/api/v1/manual-reports", ManualReports),
+    (
+        Method::GET,
+        "/api/v1/vessels/{vessel}/manual-reports",
+        ManualReports,
+    ),
 ];
 
 /// Who may reach each group (public groups need no one). Everything else is refused.
@@ -151,6 +180,9 @@ pub(crate) const POLICY: &[(Group, &[Role])] = &[
     (Audit, &[Admin]),
     (RegistryRead, &[Operator, Consular, Fisheries, Admin]),
     (RegistryImport, &[Fisheries, Admin]),
+    (ComplianceRead, &[Operator, Fisheries, Admin]),
+    (ComplianceWrite, &[Fisheries, Admin]),
+    (ManualReports, &[Operator, Fisheries, Admin]),
 ];
 
 /// The group of a routed request, or `None` for a route the table does not name.

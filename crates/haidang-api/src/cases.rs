@@ -135,7 +135,11 @@ impl CaseDetailJson {
 
 /// `text` trimmed, checked: at most `max` characters, no control characters but
 /// newlines and tabs; empty is `None`.
-fn text(field: &str, value: Option<&str>, max: usize) -> Result<Option<String>, ApiError> {
+pub(crate) fn text(
+    field: &str,
+    value: Option<&str>,
+    max: usize,
+) -> Result<Option<String>, ApiError> {
     let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
         return Ok(None);
     };
@@ -152,7 +156,7 @@ fn text(field: &str, value: Option<&str>, max: usize) -> Result<Option<String>, 
 }
 
 /// A case id from the path.
-fn case_id(id: Result<Path<String>, PathRejection>) -> Result<i64, ApiError> {
+pub(crate) fn case_id(id: Result<Path<String>, PathRejection>) -> Result<i64, ApiError> {
     let Path(id) = id.map_err(ApiError::from_path)?;
     id.parse::<i64>()
         .ok()
@@ -175,7 +179,7 @@ fn scope_id(field: &str, value: &str) -> Result<String, ApiError> {
     Ok(value.to_owned())
 }
 
-fn json<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
+pub(crate) fn json<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
     body.map(|Json(t)| t)
         .map_err(|r| ApiError::from_json(r, BODY_BYTES))
 }

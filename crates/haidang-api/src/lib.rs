@@ -26,6 +26,11 @@
 //! | `GET /api/v1/stats` | 200, the store's row counts and the pipeline's counters; 503 if the store does not answer |
 //! | `GET /api/v1/zones` | 200, the zone set as loaded (`application/geo+json`); 404 when none is configured |
 //! | `POST /api/v1/registry[?dry_run=true]` | body: the fleet register as CSV (`text/csv`, at most 16 MiB; columns in `haidang_store::REGISTRY_COLUMNS`); 200, what the import did (`inserted`, `updated`, `unchanged`, `rejected`) and each refused row's `line` and `problems`; the valid rows are stored even when others are refused; 415 without `text/csv`, 422 for a file refused whole (a required column missing), 413 |
+//! | `GET /api/v1/compliance/cases[?kind=&status=&from=&to=]` | 200, `{"cases", "truncated"}`: the compliance cases the store opened from alerts (`vms_loss` with `bucket` `6h_10d` or `over_10d`; `boundary` with zone, class and country), oldest detection first; 400 for a bad filter |
+//! | `GET /api/v1/compliance/cases/{id}` | 200, the case with its `history`; 404 |
+//! | `POST /api/v1/compliance/cases/{id}/verify`, `…/sanction`, `…/close` | bodies `{"note"}`, `{"decision_number", "amount_vnd", "decided_on", "payment_proof", "note"}`, `{"reason", "note"}`; 200, the case; 404; 409 when the workflow does not allow it (detected → verified → sanctioned, or closed from detected or verified); 422 for a bad body or reason |
+//! | `POST /api/v1/manual-reports` | `{"vessel", "fix_time", "lon", "lat", "channel", "note"}`: a captain's position by radio or phone; 201 with its id; 400/422 |
+//! | `GET /api/v1/vessels/{vessel}/manual-reports` | 200, the vessel's manual reports by fix time |
 //! | `GET /api/v1/registry/{registration}` | 200, `current` (or null) and `history` (every entry, oldest first, with `valid_from` and `superseded_at`); 404 for a registration never imported |
 //! | `POST /api/v1/ingest/nmea` | 200 once the batch is committed; 400/415/422 for a malformed body, 413 beyond 10,000 lines or 4 MiB, 503 when the pipeline has stopped |
 //! | `POST /api/v1/login` | body `{"name", "password"}` (JSON or a form); 200 with who you are and the session cookie; 401 for a wrong name or password or a locked account; 415/422 for a malformed body |
@@ -84,6 +89,7 @@
 mod alerts;
 mod auth;
 mod cases;
+mod compliance;
 mod error;
 mod evidence;
 mod fleet;
@@ -228,6 +234,16 @@ pub fn router_with(state: AppState, limit: RateLimit) -> Router {
             post(registry::import).layer(DefaultBodyLimit::max(MAX_REGISTRY_BODY_BYTES)),
         )
         .route("/registry/{registration}", get(registry::history))
+        .route("/compliance/cases", get(compliance::list))
+        .route("/compliance/cases/{id}", get(compliance::one))
+        .route("/compliance/cases/{id}/verify", post(compliance::verify))
+        .route(
+            "/compliance/cases/{id}/sanction",
+            post(compliance::sanction),
+        )
+        .route("/compliance/cases/{id}/close", post(compliance::close))
+        .route("/manual-reports", post(compliance::record_report))
+        .route("/vessels/{vessel}/manual-reports", get(compliance::reports))
         .route(
             "/ingest/nmea",
             post(ingest::nmea_batch).layer(DefaultBodyLimit::max(MAX_BATCH_BODY_BYTES)),

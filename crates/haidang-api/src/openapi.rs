@@ -244,6 +244,63 @@ pub(crate) fn document() -> Value {
         },
         "security": [{"session": []}, {"bearer": []}]
     });
+    // The compliance routes, in a document of their own (one json! of every path passes
+    // the macro's recursion limit).
+    let compliance = json!({
+            "/api/v1/compliance/cases": {"get": {
+                "operationId": "listComplianceCases",
+                "summary": "Compliance cases opened from alerts (VMS loss by bucket, boundary by zone), oldest detection first",
+                "parameters": [
+                    query("kind", "vms_loss or boundary", json!({"type": "string", "enum": ["vms_loss", "boundary"]})),
+                    query("status", "detected, verified, sanctioned or closed", json!({"type": "string", "enum": ["detected", "verified", "sanctioned", "closed"]})),
+                    query("from", "detected at or after (RFC 3339)", time()),
+                    query("to", "detected before (RFC 3339)", time()),
+                ],
+                "responses": {"200": {"description": "`cases` and `truncated`", "content": {"application/json": {"schema": {"type": "object"}}}}, "400": s400.clone(), "503": s503.clone()}
+            }},
+            "/api/v1/compliance/cases/{id}": {"get": {
+                "operationId": "getComplianceCase",
+                "summary": "A compliance case with its history",
+                "parameters": [path("id", "the case's number")],
+                "responses": {"200": {"description": "the case", "content": {"application/json": {"schema": {"type": "object"}}}}, "400": s400.clone(), "404": s404.clone(), "503": s503.clone()}
+            }},
+            "/api/v1/compliance/cases/{id}/verify": {"post": {
+                "operationId": "verifyComplianceCase",
+                "summary": "detected -> verified (body `{\"note\"}`)",
+                "parameters": [path("id", "the case's number")],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object"}}}},
+                "responses": {"200": {"description": "the case", "content": {"application/json": {"schema": {"type": "object"}}}}, "400": s400.clone(), "404": s404.clone(), "409": s409.clone(), "415": s415.clone(), "422": s422.clone(), "503": s503.clone()}
+            }},
+            "/api/v1/compliance/cases/{id}/sanction": {"post": {
+                "operationId": "sanctionComplianceCase",
+                "summary": "verified -> sanctioned (body `{\"decision_number\", \"amount_vnd\", \"decided_on\", \"payment_proof\", \"note\"}`)",
+                "parameters": [path("id", "the case's number")],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object"}}}},
+                "responses": {"200": {"description": "the case", "content": {"application/json": {"schema": {"type": "object"}}}}, "400": s400.clone(), "404": s404.clone(), "409": s409.clone(), "415": s415.clone(), "422": s422.clone(), "503": s503.clone()}
+            }},
+            "/api/v1/compliance/cases/{id}/close": {"post": {
+                "operationId": "closeComplianceCase",
+                "summary": "detected or verified -> closed (body `{\"reason\", \"note\"}`; reason one of provider_outage, force_majeure, at_port, no_violation, other)",
+                "parameters": [path("id", "the case's number")],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object"}}}},
+                "responses": {"200": {"description": "the case", "content": {"application/json": {"schema": {"type": "object"}}}}, "400": s400.clone(), "404": s404.clone(), "409": s409.clone(), "415": s415.clone(), "422": s422.clone(), "503": s503.clone()}
+            }},
+            "/api/v1/manual-reports": {"post": {
+                "operationId": "recordManualReport",
+                "summary": "A captain's position reported by radio or phone (body `{\"vessel\", \"fix_time\", \"lon\", \"lat\", \"channel\", \"note\"}`)",
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object"}}}},
+                "responses": {"201": {"description": "recorded: `{\"id\"}`", "content": {"application/json": {"schema": {"type": "object"}}}}, "400": s400.clone(), "415": s415.clone(), "422": s422.clone(), "503": s503.clone()}
+            }},
+            "/api/v1/vessels/{vessel}/manual-reports": {"get": {
+                "operationId": "vesselManualReports",
+                "summary": "A vessel's manual position reports, by fix time",
+                "parameters": [vessel_path.clone()],
+                "responses": {"200": {"description": "`vessel` and `reports`", "content": {"application/json": {"schema": {"type": "object"}}}}, "400": s400.clone(), "503": s503.clone()}
+            }}
+    });
+    if let (Some(paths), Value::Object(more)) = (doc["paths"].as_object_mut(), compliance) {
+        paths.extend(more);
+    }
     if let (Some(paths), Value::Object(more)) =
         (doc["paths"].as_object_mut(), account_and_case_paths())
     {

@@ -187,6 +187,14 @@ fn endpoints() -> Vec<Endpoint> {
         e("GET", "/api/v1/audit", None, &[Admin], none, StatusCode::OK),
         e(
             "GET",
+            "/api/v1/compliance/cases",
+            None,
+            &[Operator, Fisheries, Admin],
+            none,
+            StatusCode::OK,
+        ),
+        e(
+            "GET",
             "/api/v1/registry/KH-00000-XX",
             None,
             READERS,

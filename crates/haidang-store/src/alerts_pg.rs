@@ -81,6 +81,7 @@ impl PgStore {
             .bind(RULES)
             .execute(&mut *tx)
             .await?;
+            crate::compliance::open_from_alert_pg(&mut tx, &id, &a.kind, a.raised_at).await?;
             if let Some(closes) = &a.closes {
                 sqlx::query(
                     "WITH old AS ( \

@@ -85,6 +85,7 @@ impl SqliteStore {
             .bind(RULES)
             .execute(&mut *tx)
             .await?;
+            crate::compliance::open_from_alert_sqlite(&mut tx, &id, &a.kind, a.raised_at).await?;
             if let Some(closes) = &a.closes {
                 // History first: it keeps the status the closed alert had.
                 sqlx::query(

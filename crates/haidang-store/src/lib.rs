@@ -35,6 +35,7 @@ mod alerts_sqlite;
 mod cases;
 mod cases_pg;
 mod cases_sqlite;
+mod compliance;
 mod error;
 mod model;
 mod pg;
@@ -60,6 +61,10 @@ pub use alerts::{
 pub use cases::{
     AuditRecord, CREW_FIELDS, CaseDetail, CaseError, CaseEvent, CaseRecord, CaseScope, CaseStatus,
     CrewAccess, CrewMember, MAX_CASES_PER_PAGE, NewCase, NewCrewMember,
+};
+pub use compliance::{
+    CLOSE_REASONS, COMPLIANCE_ALERT_KINDS, ComplianceAction, ComplianceCase, ComplianceChange,
+    ComplianceError, ComplianceFilter, MAX_COMPLIANCE_CASES, ManualReport, Sanction,
 };
 pub use error::{Result, StoreError};
 pub use model::{

@@ -53,6 +53,7 @@ contract!(
     zone_events_are_stored_once,
     journal_keeps_each_bridge_line_once,
     registry_reimport_supersedes_and_keeps_history,
+    compliance_cases_open_from_alerts_and_follow_their_workflow,
 );
 
 // ---------------------------------------------------------------------------------------
@@ -613,6 +614,166 @@ async fn registry_reimport_supersedes_and_keeps_history(store: Store) {
         store.registry_history("KH-90001-TS").await.unwrap(),
         history
     );
+}
+
+async fn compliance_cases_open_from_alerts_and_follow_their_workflow(store: Store) {
+    use crate::{
+        ComplianceAction, ComplianceError, ComplianceFilter, ManualReport, NewAlert, Sanction,
+    };
+    let alert = |key: &str, kind: &str, vessel_n: u32, minutes: i64| {
+        let mut a = NewAlert::new(key, kind, t0() + Duration::minutes(minutes));
+        a.vessel = Some(vessel(vessel_n));
+        a.fix_time = Some(t0() + Duration::minutes(minutes - 1));
+        if kind.starts_with("entered") {
+            a.zone_id = Some("idn-eez".into());
+            a.zone_class = Some("foreign".into());
+            a.country = Some("IDN".into());
+        }
+        a
+    };
+    let first = [
+        alert("silent_6h:1", "silent_6h", 1, 0),
+        alert("entered:2", "entered_foreign", 2, 10),
+        alert("approach:3", "approach", 3, 20),
+    ];
+    store.insert_alerts(&first, &[], t0()).await.unwrap();
+    // Again (a replay): each alert opens its case once.
+    store.insert_alerts(&first, &[], t0()).await.unwrap();
+    let all = store
+        .compliance_cases(&ComplianceFilter::default())
+        .await
+        .unwrap();
+    let summary: Vec<(&str, Option<&str>, Option<&str>)> = all
+        .iter()
+        .map(|c| (c.kind.as_str(), c.bucket.as_deref(), c.country.as_deref()))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("vms_loss", Some("6h_10d"), None),
+            ("boundary", None, Some("IDN"))
+        ]
+    );
+    assert_eq!(all[0].detected_at, t0() - Duration::minutes(1));
+    assert_eq!(all[0].vessel, Some(vessel(1)));
+
+    // Ten days silent: the same case moves to the next bucket; another vessel gets its own.
+    let later = [
+        alert("silent_10d:1", "silent_10d", 1, 14_400),
+        alert("silent_10d:4", "silent_10d", 4, 14_400),
+    ];
+    store.insert_alerts(&later, &[], t0()).await.unwrap();
+    let vms = ComplianceFilter {
+        kind: Some("vms_loss".into()),
+        ..ComplianceFilter::default()
+    };
+    let loss = store.compliance_cases(&vms).await.unwrap();
+    assert_eq!(loss.len(), 2);
+    assert_eq!(loss[0].bucket.as_deref(), Some("over_10d"));
+    assert_eq!(loss[0].escalated_by.as_deref(), Some(later[0].id.as_str()));
+    assert_eq!(
+        (loss[1].vessel.clone(), loss[1].bucket.as_deref()),
+        (Some(vessel(4)), Some("over_10d"))
+    );
+
+    // The workflow, with its history.
+    let id = loss[0].id;
+    let sanction = Sanction {
+        decision_number: "123/QĐ-XPHC".into(),
+        amount_vnd: 50_000_000,
+        decided_on: time::Date::from_calendar_date(2026, time::Month::March, 2).unwrap(),
+        payment_proof: None,
+    };
+    let refused = store
+        .act_on_compliance_case(
+            id,
+            &ComplianceAction::Sanction(sanction.clone()),
+            "user:lan",
+            None,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(refused, ComplianceError::Conflict { .. }),
+        "{refused}"
+    );
+    store
+        .act_on_compliance_case(
+            id,
+            &ComplianceAction::Verify,
+            "user:lan",
+            Some("called the owner"),
+        )
+        .await
+        .unwrap();
+    let done = store
+        .act_on_compliance_case(
+            id,
+            &ComplianceAction::Sanction(sanction.clone()),
+            "user:lan",
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (done.status.as_str(), done.sanction),
+        ("sanctioned", Some(sanction))
+    );
+    let bad = store
+        .act_on_compliance_case(
+            loss[1].id,
+            &ComplianceAction::Close("bored".into()),
+            "user:lan",
+            None,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(bad, ComplianceError::BadReason(_)), "{bad}");
+    let closed = store
+        .act_on_compliance_case(
+            loss[1].id,
+            &ComplianceAction::Close("provider_outage".into()),
+            "user:lan",
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(closed.closed_reason.as_deref(), Some("provider_outage"));
+    let (_, changes) = store.compliance_case(id).await.unwrap().unwrap();
+    let steps: Vec<(Option<&str>, &str, &str)> = changes
+        .iter()
+        .map(|c| {
+            (
+                c.from_status.as_deref(),
+                c.to_status.as_str(),
+                c.who.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            (None, "detected", "rules"),
+            (Some("detected"), "detected", "rules"),
+            (Some("detected"), "verified", "user:lan"),
+            (Some("verified"), "sanctioned", "user:lan"),
+        ]
+    );
+    assert!(store.compliance_case(999).await.unwrap().is_none());
+
+    // A captain's report by radio, kept as reported.
+    let report = ManualReport {
+        vessel: vessel(1),
+        fix_time: t0() + Duration::hours(6),
+        received_at: t0() + Duration::hours(6) + Duration::minutes(3),
+        lon: 109.5,
+        lat: 11.25,
+        channel: "radio".into(),
+        recorded_by: "user:lan".into(),
+        note: Some("máy VMS hỏng".into()),
+    };
+    store.record_manual_report(&report).await.unwrap();
+    assert_eq!(store.manual_reports(&vessel(1)).await.unwrap(), [report]);
 }
 
 /// PostgreSQL only: the application role, granted what the service needs, can write and
