@@ -12,12 +12,21 @@
 //!   case-1-evidence.geojson | sha256sum
 //! ```
 //!
+//! [`iuu_report_json`] renders the IUU compliance report of a period (and optionally a
+//! province) from the register, the positions counted per vessel and the compliance
+//! cases: every count lists its ids, and a report that does not add up is refused.
+//!
 //! **Architecture Invariant:** pure: the caller fetches, this crate renders bytes. It
 //! knows nothing of the store or of HTTP, and a pack holds no crew personal data.
 
 mod evidence;
+mod iuu;
 
 pub use evidence::{
     BoundaryDistance, EvidenceCase, EvidenceFix, EvidencePack, NOTICE, ZoneRef, evidence_geojson,
     verify_sha256,
+};
+pub use iuu::{
+    ConsistencyError, FleetVessel, IuuInput, POSITIONS_PER_DAY, ReportCase, VMS_LENGTH_M,
+    iuu_report, iuu_report_json,
 };

@@ -670,6 +670,42 @@ impl Store {
         }
     }
 
+    /// How many positions each vessel (by key) has with `from <= fix_time < to`, by key.
+    pub async fn position_counts(
+        &self,
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+    ) -> Result<Vec<(String, u64)>> {
+        let rows: Vec<(String, i64)> = match self {
+            Store::Sqlite(s) => {
+                sqlx::query_as(
+                    "SELECT v.vessel_key, count(*) FROM positions p \
+                     JOIN vessels v ON v.id = p.vessel_id \
+                     WHERE p.fix_us >= ?1 AND p.fix_us < ?2 GROUP BY v.vessel_key ORDER BY 1",
+                )
+                .bind(to_micros(from))
+                .bind(to_micros(to))
+                .fetch_all(s.pool())
+                .await?
+            }
+            Store::Postgres(s) => {
+                sqlx::query_as(
+                    "SELECT v.vessel_key, count(*) FROM positions p \
+                     JOIN vessels v ON v.id = p.vessel_id \
+                     WHERE p.fix_time >= $1 AND p.fix_time < $2 GROUP BY v.vessel_key ORDER BY 1",
+                )
+                .bind(from)
+                .bind(to)
+                .fetch_all(s.pool())
+                .await?
+            }
+        };
+        Ok(rows
+            .into_iter()
+            .map(|(k, n)| (k, u64::try_from(n).unwrap_or(0)))
+            .collect())
+    }
+
     /// Records a captain's manual position report; its id.
     pub async fn record_manual_report(&self, r: &ManualReport) -> Result<i64> {
         match self {

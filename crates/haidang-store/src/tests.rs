@@ -774,6 +774,26 @@ async fn compliance_cases_open_from_alerts_and_follow_their_workflow(store: Stor
     };
     store.record_manual_report(&report).await.unwrap();
     assert_eq!(store.manual_reports(&vessel(1)).await.unwrap(), [report]);
+
+    // Positions counted per vessel in a period, for the report (the end is excluded).
+    store
+        .insert_positions(&[
+            fix(1, 0, 109.0, 12.0),
+            fix(1, 60, 109.1, 12.0),
+            fix(2, 60, 109.0, 11.0),
+        ])
+        .await
+        .unwrap();
+    let counts = store
+        .position_counts(t0(), t0() + Duration::minutes(60))
+        .await
+        .unwrap();
+    assert_eq!(counts, [(vessel(1).key(), 1)]);
+    let counts = store
+        .position_counts(t0(), t0() + Duration::hours(2))
+        .await
+        .unwrap();
+    assert_eq!(counts, [(vessel(1).key(), 2), (vessel(2).key(), 1)]);
 }
 
 /// PostgreSQL only: the application role, granted what the service needs, can write and

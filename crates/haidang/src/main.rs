@@ -13,6 +13,7 @@ mod json;
 mod migrate;
 mod receiver;
 mod registry;
+mod report;
 mod serve;
 mod simulate;
 
@@ -39,6 +40,9 @@ enum Command {
     /// Run Haidang: the store, NMEA ingest over TCP and UDP, and the HTTP API;
     /// --demo adds a simulated fleet.
     Serve(serve::Args),
+    /// Reports: `report iuu --from DATE --to DATE [--province P]`, the IUU compliance
+    /// report (JSON).
+    Report(report::Args),
     /// The fleet register: `registry import FILE` imports the authority's CSV.
     Registry(registry::Args),
     /// Manage users: `haidang user add --name N --role R [--mission M | --province P]`
@@ -59,6 +63,7 @@ fn main() -> ExitCode {
         Command::Migrate(args) => migrate::run(&args),
         Command::Serve(args) => serve::run(&args),
         Command::Registry(args) => registry::run(&args),
+        Command::Report(args) => report::run(&args),
         Command::WebhookReceiver(args) => receiver::run(&args),
         Command::User(args) => accounts::user(&args),
         Command::Token(args) => accounts::token(&args),

@@ -59,3 +59,57 @@ fn imports_report_refused_rows_in_the_exit_status_and_re_imports_supersede() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_iuu_report_counts_the_register_and_is_the_same_twice() {
+    let dir = std::env::temp_dir().join(format!("haidang-report-cli-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let csv = "registration_number,name,length_m,province,vms_provider\n\
+               KH-1,A,24,Khánh Hòa,VNPT\nKH-2,B,12,Khánh Hòa,\nCM-1,C,18,Cà Mau,Viettel\n";
+    let (code, _) = import(&dir, csv, &[]);
+    assert_eq!(code, Some(0));
+    let report = |extra: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_haidang"))
+            .args([
+                "report",
+                "iuu",
+                "--from",
+                "2026-03-01",
+                "--to",
+                "2026-03-31",
+            ])
+            .arg("--database-url")
+            .arg(format!("sqlite:{}", dir.join("data/haidang.db").display()))
+            .args(extra)
+            .env_remove("HAIDANG_DATABASE_URL")
+            .output()
+            .expect("haidang runs");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        output.stdout
+    };
+    let first = report(&[]);
+    assert_eq!(first, report(&[]), "byte-identical");
+    let json: Value = serde_json::from_slice(&first).unwrap();
+    assert_eq!(json["period"]["days"], 31);
+    assert_eq!(
+        json["fleet"]["registered"]["ids"],
+        serde_json::json!(["CM-1", "KH-1", "KH-2"])
+    );
+    assert_eq!(json["fleet"]["length_15m_or_more"]["count"], 2);
+    assert_eq!(
+        json["fleet"]["with_vms"]["ids"],
+        serde_json::json!(["CM-1", "KH-1"])
+    );
+    assert_eq!(json["consistency"]["ok"], true);
+    let one: Value = serde_json::from_slice(&report(&["--province", "Cà Mau"])).unwrap();
+    assert_eq!(
+        one["fleet"]["registered"]["ids"],
+        serde_json::json!(["CM-1"])
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
