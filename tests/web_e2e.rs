@@ -268,16 +268,17 @@ async fn the_live_map_shows_boats_a_track_and_alerts_an_operator_acknowledges() 
 
         // A real click on a boat that stands alone opens its panel and draws its track.
         // Boats move while the demo catches up (and the stream redraws them each second),
-        // so a boat well clear of the others (three times the click radius) is chosen, and
-        // the click is tried again on another one if, by the time it landed, a neighbour
-        // had drifted closer.
+        // so a boat clear of the others by up to three times the click radius is chosen,
+        // and the click is tried again on another one if, by the time it landed, a
+        // neighbour had drifted closer.
         let mut attempts = Vec::new();
         let key = loop {
             let key = wait_for(
                 &client,
-                "a boat with no other within 30 px",
+                "a boat with no other within 16 px",
                 Duration::from_secs(20),
-                "return window.haidang.isolatedBoat(30)",
+                "const h = window.haidang; \
+                 return h.isolatedBoat(30) || h.isolatedBoat(22) || h.isolatedBoat(16)",
             )
             .await;
             let key = key.as_str().expect("a vessel key").to_owned();
