@@ -17,6 +17,7 @@ pub struct Line {
     id: String,
     kind: String,
     name: String,
+    parts: Vec<Vec<(f64, f64)>>,
 }
 
 impl Line {
@@ -33,6 +34,11 @@ impl Line {
     /// The line's human-readable name (its id when the feature has none).
     pub fn name(&self) -> &str {
         &self.name
+    }
+    /// The line's vertices as written (`lon`, `lat` in degrees): one list for a
+    /// LineString, one per part for a MultiLineString.
+    pub fn parts(&self) -> &[Vec<(f64, f64)>] {
+        &self.parts
     }
 }
 
@@ -101,6 +107,7 @@ impl LineSet {
                 kind: feature.text("kind").unwrap_or_default(),
                 name: feature.text("name").unwrap_or_else(|| feature.id.clone()),
                 id: feature.id,
+                parts: strings,
             });
         }
         Ok(LineSet {
