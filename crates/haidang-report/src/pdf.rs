@@ -661,13 +661,17 @@ const ROW_LEAD: f32 = 7.5;
 
 fn table_header(w: &mut Writer) -> f32 {
     let mut y = MARGIN;
-    w.text(
+    w.text(MARGIN, y, 11.0, "Các vị trí / Fixes");
+    y += 11.0;
+    w.colored(
         MARGIN,
         y,
-        11.0,
-        "Các vị trí / Fixes (UTC; khoảng cách đến ranh giới vùng và các đường / distances to the zone boundary and the lines)",
+        7.0,
+        GREY,
+        "Giờ UTC; khoảng cách đến ranh giới vùng gần nhất và các đường gần nhất / UTC; \
+         distances to the nearest zone boundary and the nearest lines",
     );
-    y += 14.0;
+    y += 12.0;
     for (first, second, dx, width) in COLUMNS {
         w.colored(MARGIN + dx, y, 6.0, GREY, cut(first, fits(width, 6.0)));
         w.colored(
