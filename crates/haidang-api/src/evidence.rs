@@ -255,6 +255,7 @@ async fn pack(
             detaining_authority: case.detaining_authority,
             detained_at,
             position: case.position,
+            place: case.place,
         },
         from,
         to,

@@ -350,7 +350,7 @@ fn account_and_case_paths() -> Value {
             },
             "/api/v1/cases/{id}/evidence": {"get": {
                 "operationId": "getCaseEvidence",
-                "summary": "The case's evidence pack (consular, fisheries, admin): the vessel's track around the detention as GeoJSON, each fix with its fix and receive times, source, zones, nearest foreign or undelimited boundary and raw NMEA; `evidence.sha256` is the SHA-256 of the file with that value replaced by 64 zeros",
+                "summary": "The case's evidence pack (consular, fisheries, admin): the vessel's track around the detention as GeoJSON, each fix with its fix and receive times, source, zones, nearest foreign or undelimited boundary, distances to the nearest treaty, median and 200 nm lines within 200 nm (`lines`: id, kind, name, distance_meters) and raw NMEA; `evidence.sha256` is the SHA-256 of the file with that value replaced by 64 zeros",
                 "parameters": [
                     case_path.clone(),
                     query("before_h", "hours before the detention, 0 to 720 (default 72)", json!({"type": "integer", "minimum": 0, "maximum": 720})),

@@ -323,7 +323,8 @@ async fn the_evidence_pack_as_pdf() {
             post_json(
                 "/api/v1/cases",
                 json!({"vessel": vessel.key(), "detained_at": "2026-11-23T00:00:00Z",
-                       "lon": 108.0, "lat": 5.9, "detaining_country": "IDN"})
+                       "lon": 108.0, "lat": 5.9, "detaining_country": "IDN",
+                       "place": "Biển Natuna"})
                 .to_string(),
             ),
         ),
@@ -358,6 +359,7 @@ async fn the_evidence_pack_as_pdf() {
     let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
     for expected in [
         "Hải Đăng 07 (mmsi:574000007)",
+        "Biển Natuna (5.90000° N, 108.00000° E)",
         "Đại sứ quán Việt Nam tại",
         "(mission.idn.jakarta)",
         "Zone boundaries are approximate and are not legal lines",

@@ -37,6 +37,8 @@ pub struct EvidenceCase {
     pub detained_at: OffsetDateTime,
     /// Where, as reported (`lon`, `lat`).
     pub position: Option<(f64, f64)>,
+    /// Where, in words, as recorded on the case.
+    pub place: Option<String>,
 }
 
 /// A zone a fix was in.
@@ -201,6 +203,7 @@ pub fn evidence_geojson(pack: &EvidencePack) -> (Vec<u8>, String) {
             "detaining_country": c.detaining_country,
             "detaining_authority": c.detaining_authority,
             "detained_at": rfc3339(c.detained_at),
+            "place": c.place,
             "from": rfc3339(pack.from),
             "to": rfc3339(pack.to),
             "generated_at": rfc3339(pack.generated_at),
@@ -265,6 +268,7 @@ mod tests {
                 detaining_authority: None,
                 detained_at: t(3600),
                 position: Some((107.0, 5.0)),
+                place: None,
             },
             from: t(0),
             to: t(7200),

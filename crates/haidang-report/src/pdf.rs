@@ -81,7 +81,7 @@ pub fn evidence_pdf(pack: &EvidencePack) -> Result<(Vec<u8>, String), PdfError> 
         let footer = format!(
             "Vụ việc / Case {} · SHA-256 {} · {}/{}",
             pack.case.id,
-            &hash[..16],
+            hash.get(..16).unwrap_or(&hash),
             n + 1,
             total
         );
@@ -349,9 +349,12 @@ fn title_page(w: &mut Writer, pack: &EvidencePack, hash: &str) {
         ),
         (
             "Nơi bị bắt giữ / Place of detention",
-            c.position
-                .map(|(lon, lat)| degrees(lon, lat))
-                .unwrap_or_else(|| unknown.clone()),
+            match (&c.place, c.position) {
+                (Some(place), Some((lon, lat))) => format!("{place} ({})", degrees(lon, lat)),
+                (Some(place), None) => place.clone(),
+                (None, Some((lon, lat))) => degrees(lon, lat),
+                (None, None) => unknown.clone(),
+            },
         ),
         ("Thời điểm bắt giữ / Detained at", rfc3339(c.detained_at)),
         (
@@ -794,6 +797,7 @@ mod tests {
                 detaining_authority: Some("Bakamla".into()),
                 detained_at: t(0),
                 position: Some((107.5, 6.3)),
+                place: Some("Biển Natuna, gần đảo Bunguran".into()),
             },
             from: t(-72 * 3600),
             to: t(6 * 3600),
@@ -891,7 +895,7 @@ mod tests {
             "Zone boundaries are approximate and are not legal lines",
             "các vùng biển chỉ là gần đúng, không phải đường ranh giới pháp lý",
             "Nơi bị bắt giữ / Place of detention",
-            "6.30000° N, 107.50000° E",
+            "Biển Natuna, gần đảo Bunguran (6.30000° N, 107.50000° E)",
             "2026-11-20T00:00:00Z",
             "2026-11-20T00:00:03Z",
             "6.60000",
@@ -921,6 +925,7 @@ mod tests {
         let mut pack = pack(0);
         pack.case.position = None;
         pack.case.vessel_name = None;
+        pack.case.place = None;
         let (pdf, _) = evidence_pdf(&pack).unwrap();
         let flat = pdftotext(&pdf)
             .split_whitespace()
