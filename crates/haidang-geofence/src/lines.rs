@@ -364,6 +364,10 @@ mod tests {
             "Viet Nam - Indonesia continental shelf boundary (2003)"
         );
         assert_eq!(set.lines().len(), 22);
+        assert_eq!(line.parts().len(), 1);
+        assert_eq!(line.parts()[0].len(), 6);
+        assert_eq!(line.parts()[0][0], (105.82, 6.096667));
+        assert_eq!(line.parts()[0][5], (109.643333, 6.303333));
     }
 
     #[test]
@@ -373,6 +377,10 @@ mod tests {
             r#"{"type":"Feature","properties":{"id":7},"geometry":{"type":"MultiLineString","coordinates":[[[0,0],[0,1]],[[1,0],[1,1]]]}}"#,
         ))
         .unwrap();
+        assert_eq!(
+            set.lines()[0].parts(),
+            [vec![(0.0, 0.0), (0.0, 1.0)], vec![(1.0, 0.0), (1.0, 1.0)]]
+        );
         assert_eq!(
             (
                 set.lines()[0].id(),
