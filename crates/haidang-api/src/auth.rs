@@ -138,6 +138,7 @@ pub(crate) const ROUTES: &[(Method, &str, Group)] = &[
     (Method::POST, "/api/v1/cases/{id}/crew", CaseWrite),
     (Method::GET, "/api/v1/cases/{id}/crew", Crew),
     (Method::GET, "/api/v1/cases/{id}/evidence", Evidence),
+    (Method::GET, "/api/v1/cases/{id}/evidence.pdf", Evidence),
     (Method::GET, "/api/v1/audit", Audit),
     (Method::POST, "/api/v1/registry", RegistryImport),
     (Method::GET, "/api/v1/registry/{registration}", RegistryRead),

@@ -1,17 +1,20 @@
-//! `GET /api/v1/cases/{id}/evidence`: a case's evidence pack as GeoJSON (rendered by
-//! `haidang_report`): the vessel's track from `before_h` hours before the detention
-//! (default 72) to `after_h` hours after it (default 6), each fix with its times, source,
-//! zones, nearest foreign or undelimited boundary and raw NMEA, and the SHA-256 of the
-//! pack printed in it. The pack holds no crew data.
+//! `GET /api/v1/cases/{id}/evidence` and `GET /api/v1/cases/{id}/evidence.pdf`: a case's
+//! evidence pack as GeoJSON or as PDF (both rendered by `haidang_report`): the vessel's
+//! track from `before_h` hours before the detention (default 72) to `after_h` hours after
+//! it (default 6), each fix with its times, source, zones, nearest foreign or undelimited
+//! boundary, distances to the nearest boundary lines (treaty, median, 200 nm lines within
+//! 200 nm) and raw NMEA, and the SHA-256 of the GeoJSON pack printed in it (the PDF carries
+//! that GeoJSON as an attachment). The pack holds no crew data.
 
 use axum::Extension;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use haidang_geofence::{Boundaries, ZoneIndex};
+use haidang_geofence::{Boundaries, LineSet, ZoneIndex};
 use haidang_report::{
-    BoundaryDistance, EvidenceCase, EvidenceFix, EvidencePack, ZoneRef, evidence_geojson,
+    BoundaryDistance, EvidenceCase, EvidenceFix, EvidencePack, LineDistance, MapLine, ZoneRef,
+    evidence_geojson,
 };
 use haidang_types::Meters;
 use serde::Deserialize;
@@ -26,6 +29,11 @@ const MAX_BEFORE_HOURS: u32 = 720;
 const MAX_AFTER_HOURS: u32 = 24;
 /// How far each fix looks for the nearest foreign or undelimited boundary: 200 nm.
 const BOUNDARY_REACH: Meters = Meters(200.0 * 1852.0);
+/// The kinds of line a pack measures against: treaty, median and 200 nm lines (not
+/// baselines, closing or connection lines).
+const LINE_KINDS: [&str; 4] = ["treaty", "median", "unsettled_median", "vn_200nm"];
+/// How many of the nearest such lines each fix lists.
+const LINES_PER_FIX: usize = 5;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -43,14 +51,102 @@ fn zone_ref(zones: &ZoneIndex, id: haidang_geofence::ZoneId) -> ZoneRef {
     }
 }
 
-/// The pack; 404 for a case out of scope; 409 while the case has no vessel or no
-/// detention time; 400 for a window beyond 720 h before or 24 h after.
+/// The mission's name in the shipped routing (`geodata/missions.toml`), if it is there.
+fn mission_name(id: &str) -> Option<String> {
+    static SHIPPED: std::sync::OnceLock<Option<haidang_notify::Router>> =
+        std::sync::OnceLock::new();
+    SHIPPED
+        .get_or_init(|| haidang_notify::Router::shipped().ok())
+        .as_ref()?
+        .recipient(id)
+        .map(|r| r.name.clone())
+}
+
+/// The nearest [`LINES_PER_FIX`] treaty, median and 200 nm lines within 200 nm of `p`,
+/// nearest first; each one listed is added to `drawn`.
+fn nearest_lines(
+    lines: &LineSet,
+    p: haidang_types::LatLon,
+    near: &mut Vec<haidang_geofence::NearestLine>,
+    drawn: &mut std::collections::BTreeSet<haidang_geofence::LineId>,
+) -> Vec<LineDistance> {
+    lines.nearest_lines(&geo::Haversine, p, BOUNDARY_REACH, near);
+    near.iter()
+        .filter(|n| LINE_KINDS.contains(&lines.line(n.line).kind()))
+        .take(LINES_PER_FIX)
+        .map(|n| {
+            drawn.insert(n.line);
+            let l = lines.line(n.line);
+            LineDistance {
+                id: l.id().to_owned(),
+                kind: l.kind().to_owned(),
+                name: l.name().to_owned(),
+                meters: n.distance.0,
+            }
+        })
+        .collect()
+}
+
+/// The pack as GeoJSON; see [`pack`] for the errors.
 pub(crate) async fn evidence(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
     id: Result<Path<String>, PathRejection>,
     query: Result<Query<EvidenceQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
+    let (id, pack) = pack(&state, &principal, id, query).await?;
+    let (bytes, hash) = evidence_geojson(&pack);
+    Ok(attachment(
+        bytes,
+        "application/geo+json",
+        &format!("case-{id}-evidence.geojson"),
+        &hash,
+    ))
+}
+
+/// The pack as PDF; see [`pack`] for the errors. `X-Content-SHA256` is the SHA-256 of
+/// the GeoJSON pack it prints and carries.
+pub(crate) async fn evidence_pdf(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    id: Result<Path<String>, PathRejection>,
+    query: Result<Query<EvidenceQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let (id, pack) = pack(&state, &principal, id, query).await?;
+    let (bytes, hash) = tokio::task::spawn_blocking(move || haidang_report::evidence_pdf(&pack))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(attachment(
+        bytes,
+        "application/pdf",
+        &format!("case-{id}-evidence.pdf"),
+        &hash,
+    ))
+}
+
+fn attachment(bytes: Vec<u8>, content_type: &'static str, name: &str, hash: &str) -> Response {
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(hash) {
+        headers.insert("x-content-sha256", v);
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// The case's pack; 404 for a case out of scope; 409 while the case has no vessel or no
+/// detention time; 400 for a window beyond 720 h before or 24 h after.
+async fn pack(
+    state: &AppState,
+    principal: &Principal,
+    id: Result<Path<String>, PathRejection>,
+    query: Result<Query<EvidenceQuery>, QueryRejection>,
+) -> Result<(i64, EvidencePack), ApiError> {
     let Path(id) = id.map_err(ApiError::from_path)?;
     let id: i64 =
         id.parse().ok().filter(|id| *id > 0).ok_or_else(|| {
@@ -78,12 +174,20 @@ pub(crate) async fn evidence(
     let from = detained_at - Duration::hours(i64::from(before));
     let to = detained_at + Duration::hours(i64::from(after));
     let track = state.store.track(&vessel, from, to).await?;
+    let vessel_name = state.store.vessel(&vessel).await?.and_then(|v| v.name);
     let zones = state.zones.clone();
-    let fixes = tokio::task::spawn_blocking(move || {
+    let lines = state.lines.clone();
+    let (fixes, map_lines) = tokio::task::spawn_blocking(move || {
         let mut near = Vec::new();
-        track
+        let mut near_lines = Vec::new();
+        let mut drawn = std::collections::BTreeSet::new();
+        let fixes = track
             .into_iter()
             .map(|p| {
+                let line_distances = match lines.as_deref() {
+                    Some(lines) => nearest_lines(lines, p.position, &mut near_lines, &mut drawn),
+                    None => Vec::new(),
+                };
                 let (inside, nearest) = match zones.as_deref() {
                     Some(zones) => {
                         zones.nearest_boundaries(
@@ -117,9 +221,26 @@ pub(crate) async fn evidence(
                     nmea: p.raw,
                     zones: inside,
                     nearest_boundary: nearest,
+                    lines: line_distances,
                 }
             })
-            .collect::<Vec<_>>()
+            .collect::<Vec<_>>();
+        let map_lines = match lines.as_deref() {
+            Some(lines) => drawn
+                .into_iter()
+                .map(|id| {
+                    let l = lines.line(id);
+                    MapLine {
+                        id: l.id().to_owned(),
+                        kind: l.kind().to_owned(),
+                        name: l.name().to_owned(),
+                        parts: l.parts().to_vec(),
+                    }
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        (fixes, map_lines)
     })
     .await
     .map_err(|e| ApiError::Internal(e.to_string()))?;
@@ -127,11 +248,14 @@ pub(crate) async fn evidence(
         case: EvidenceCase {
             id: case.id,
             vessel: vessel.key().to_owned(),
+            vessel_name,
+            mission_name: mission_name(&case.mission),
             mission: case.mission,
             detaining_country: case.detaining_country,
             detaining_authority: case.detaining_authority,
             detained_at,
             position: case.position,
+            place: case.place,
         },
         from,
         to,
@@ -142,22 +266,7 @@ pub(crate) async fn evidence(
             "none loaded".into()
         },
         fixes,
+        lines: map_lines,
     };
-    let (bytes, hash) = evidence_geojson(&pack);
-    let mut response = bytes.into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/geo+json"),
-    );
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "attachment; filename=\"case-{id}-evidence.geojson\""
-    )) {
-        headers.insert(header::CONTENT_DISPOSITION, v);
-    }
-    if let Ok(v) = HeaderValue::from_str(&hash) {
-        headers.insert("x-content-sha256", v);
-    }
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(response)
+    Ok((id, pack))
 }

@@ -44,7 +44,8 @@
 //! | `POST /api/v1/cases/{id}/alerts` | body `{"alert_id"}`; 201, the timeline entry; 404; 422 for an unknown alert |
 //! | `POST /api/v1/cases/{id}/crew` | a crew member; 201, `{id, case_id}` only; 404; 422 |
 //! | `GET /api/v1/cases/{id}/crew?reason=` | 200, `{case_id, crew}` (reason also as `X-Haidang-Reason`), with an access-log row in the same transaction; 404; 422 without a reason |
-//! | `GET /api/v1/cases/{id}/evidence[?before_h=&after_h=]` | 200, the evidence pack (`application/geo+json`, SHA-256 inside and in `X-Content-SHA256`): the track from 72 h before to 6 h after the detention, each fix with times, source, zones, nearest boundary and raw NMEA; 400 for a window beyond 720 h / 24 h; 404; 409 while the case has no vessel or detention time |
+//! | `GET /api/v1/cases/{id}/evidence[?before_h=&after_h=]` | 200, the evidence pack (`application/geo+json`, SHA-256 inside and in `X-Content-SHA256`): the track from 72 h before to 6 h after the detention, each fix with times, source, zones, nearest boundary, distances to the nearest treaty, median and 200 nm lines within 200 nm, and raw NMEA; 400 for a window beyond 720 h / 24 h; 404; 409 while the case has no vessel or detention time |
+//! | `GET /api/v1/cases/{id}/evidence.pdf[?before_h=&after_h=]` | 200, the same pack as a PDF (`application/pdf`): the case (no crew data), the notice in Vietnamese and English, a map of the track and the lines, a table of every fix with its raw NMEA, the SHA-256 of the GeoJSON pack (also in `X-Content-SHA256`) and that GeoJSON attached; same roles, scope and errors |
 //! | `GET /api/v1/audit[?case=&limit=]` | 200, `{"entries"}`: the crew-data access log, newest first |
 //! | `GET /login`, `GET /`, `GET /cases`, `GET /assets/…` | the login page, the live map and the cases page (303 to `/login` without a session), their files |
 //!
@@ -140,6 +141,9 @@ pub struct AppState {
     /// The zone set, indexed: vessels' statuses and zones. `None` leaves every status
     /// that depends on a zone `domestic` (distress and silence still show).
     pub zones: Option<Arc<haidang_geofence::ZoneIndex>>,
+    /// The boundary lines (treaty, median, 200 nm lines): evidence packs give each fix's
+    /// distance to the nearby ones and draw them. `None` leaves them out of the packs.
+    pub lines: Option<Arc<haidang_geofence::LineSet>>,
     /// Turns true when the server shuts down: live streams end then, so that graceful
     /// shutdown does not wait for their clients. A dropped sender ends nothing.
     pub shutdown: watch::Receiver<bool>,
@@ -158,6 +162,7 @@ impl fmt::Debug for AppState {
                 &self.zones_geojson.as_ref().map(|z| z.len()),
             )
             .field("zones", &self.zones.as_ref().map(|z| z.zones().len()))
+            .field("lines", &self.lines.as_ref().map(|l| l.lines().len()))
             .field("shutdown", &*self.shutdown.borrow())
             .field("secure_cookies", &self.secure_cookies)
             .finish()
@@ -183,6 +188,7 @@ impl fmt::Debug for AppState {
 ///     metrics: Arc::new(String::new),
 ///     zones_geojson: None,
 ///     zones: None,
+///     lines: None,
 ///     shutdown: shutdown.clone(),
 ///     secure_cookies: false,
 /// });
@@ -260,6 +266,7 @@ pub fn router_with(state: AppState, limit: RateLimit) -> Router {
         .route("/cases/{id}/crew", get(cases::crew))
         .route("/cases/{id}/crew", post(cases::add_crew))
         .route("/cases/{id}/evidence", get(evidence::evidence))
+        .route("/cases/{id}/evidence.pdf", get(evidence::evidence_pdf))
         .route("/audit", get(cases::audit));
     Router::new()
         .route("/healthz", get(health::healthz))

@@ -407,13 +407,23 @@ fn account_and_case_paths() -> Value {
             },
             "/api/v1/cases/{id}/evidence": {"get": {
                 "operationId": "getCaseEvidence",
-                "summary": "The case's evidence pack (consular, fisheries, admin): the vessel's track around the detention as GeoJSON, each fix with its fix and receive times, source, zones, nearest foreign or undelimited boundary and raw NMEA; `evidence.sha256` is the SHA-256 of the file with that value replaced by 64 zeros",
+                "summary": "The case's evidence pack (consular, fisheries, admin): the vessel's track around the detention as GeoJSON, each fix with its fix and receive times, source, zones, nearest foreign or undelimited boundary, distances to the nearest treaty, median and 200 nm lines within 200 nm (`lines`: id, kind, name, distance_meters) and raw NMEA; `evidence.sha256` is the SHA-256 of the file with that value replaced by 64 zeros",
                 "parameters": [
                     case_path.clone(),
                     query("before_h", "hours before the detention, 0 to 720 (default 72)", json!({"type": "integer", "minimum": 0, "maximum": 720})),
                     query("after_h", "hours after it, 0 to 24 (default 6)", json!({"type": "integer", "minimum": 0, "maximum": 24})),
                 ],
                 "responses": {"200": {"description": "a FeatureCollection", "content": {"application/geo+json": {"schema": {"type": "object"}}}}, "400": s400.clone(), "401": s401.clone(), "403": s403.clone(), "404": s404.clone(), "409": problem("the case has no vessel or detention time yet"), "503": s503.clone()}
+            }},
+            "/api/v1/cases/{id}/evidence.pdf": {"get": {
+                "operationId": "getCaseEvidencePdf",
+                "summary": "The case's evidence pack as a PDF (consular, fisheries, admin): the case (no crew data), the window, the notice in Vietnamese and English, a map of the track with the treaty, median and 200 nm lines, a table of every fix (fix and receive times, source, position, zones, distances to the zone boundary and the nearest lines, raw NMEA), and the SHA-256 of the GeoJSON pack, which is attached to the PDF and sent in `X-Content-SHA256`",
+                "parameters": [
+                    case_path.clone(),
+                    query("before_h", "hours before the detention, 0 to 720 (default 72)", json!({"type": "integer", "minimum": 0, "maximum": 720})),
+                    query("after_h", "hours after it, 0 to 24 (default 6)", json!({"type": "integer", "minimum": 0, "maximum": 24})),
+                ],
+                "responses": {"200": {"description": "a PDF", "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}, "400": s400.clone(), "401": s401.clone(), "403": s403.clone(), "404": s404.clone(), "409": problem("the case has no vessel or detention time yet"), "500": problem("the PDF could not be rendered"), "503": s503.clone()}
             }},
             "/api/v1/audit": {"get": {
                 "operationId": "listAudit",

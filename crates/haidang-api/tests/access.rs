@@ -209,6 +209,14 @@ fn endpoints() -> Vec<Endpoint> {
             both,
             StatusCode::OK,
         ),
+        e(
+            "GET",
+            "/api/v1/cases/{case}/evidence.pdf",
+            None,
+            &[Consular, Fisheries, Admin],
+            both,
+            StatusCode::OK,
+        ),
     ]
 }
 

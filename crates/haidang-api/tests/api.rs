@@ -64,6 +64,7 @@ async fn app(zones: Option<&str>) -> App {
         metrics: Arc::new(|| "# TYPE haidang_up gauge\nhaidang_up 1\n".to_owned()),
         zones_geojson: zones.map(Arc::from),
         zones: None,
+        lines: None,
         shutdown: tokio::sync::watch::channel(false).1,
         secure_cookies: false,
     });
@@ -651,6 +652,7 @@ async fn a_client_over_its_rate_limit_gets_429_with_retry_after_and_others_do_no
             metrics: Arc::new(String::new),
             zones_geojson: None,
             zones: None,
+            lines: None,
             shutdown: tokio::sync::watch::channel(false).1,
             secure_cookies: false,
         },

@@ -393,6 +393,7 @@ async fn thirty_thousand_vessels_are_all_listed_with_statuses() {
         metrics: Arc::new(String::new),
         zones_geojson: None,
         zones: Some(zones),
+        lines: None,
         shutdown,
         secure_cookies: false,
     });

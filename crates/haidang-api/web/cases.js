@@ -12,6 +12,7 @@
       filter: "Trạng thái", all: "Tất cả", status: "Trạng thái", vessel: "Tàu",
       detained_at: "Bị bắt lúc (UTC)", country: "Nước", mission: "Cơ quan đại diện",
       crew_count: "Thủy thủ", empty: "Chưa có hồ sơ.", evidence: "Tải gói bằng chứng (GeoJSON)",
+      evidence_pdf: "Tải gói bằng chứng (PDF)",
       timeline: "Diễn biến", add_note: "Thêm ghi chú", change_status: "Đổi trạng thái",
       crew: "Thủy thủ", reason: "Lý do xem (bắt buộc)", show_crew: "Xem (ghi lại lý do)",
       name: "Họ tên", dob: "Ngày sinh", id_number: "Số CCCD", home_town: "Quê quán",
@@ -31,6 +32,7 @@
       filter: "Status", all: "All", status: "Status", vessel: "Vessel",
       detained_at: "Detained at (UTC)", country: "Country", mission: "Mission",
       crew_count: "Crew", empty: "No cases yet.", evidence: "Download the evidence pack (GeoJSON)",
+      evidence_pdf: "Download the evidence pack (PDF)",
       timeline: "Timeline", add_note: "Add note", change_status: "Change status",
       crew: "Crew", reason: "Why you need it (required)", show_crew: "Show (reason recorded)",
       name: "Name", dob: "Date of birth", id_number: "ID number", home_town: "Home town",
@@ -122,6 +124,9 @@
     const ev = $("evidence");
     ev.hidden = !canEvidence() || !c.vessel || !c.detained_at;
     ev.href = `/api/v1/cases/${c.id}/evidence`;
+    const evPdf = $("evidence-pdf");
+    evPdf.hidden = ev.hidden;
+    evPdf.href = `/api/v1/cases/${c.id}/evidence.pdf`;
     const timeline = $("timeline");
     timeline.textContent = "";
     for (const e of c.timeline) {

@@ -13,7 +13,7 @@
 //!   boundary looks at no edge; other distances go through an R-tree over the edges.
 //! - [`LineSet`] loads boundary lines (LineStrings with `id`, `kind`, `name`: treaty,
 //!   median and baselines) and gives the distance to each line within a radius, through an
-//!   R-tree over their segments.
+//!   R-tree over their segments, and each line's vertices ([`Line::parts`], for maps).
 //! - [`Tracker`] keeps per-vessel state and turns fixes into enter, exit and approach
 //!   [`Event`]s with hysteresis.
 //!

@@ -17,6 +17,7 @@ pub struct Line {
     id: String,
     kind: String,
     name: String,
+    parts: Vec<Vec<(f64, f64)>>,
 }
 
 impl Line {
@@ -33,6 +34,11 @@ impl Line {
     /// The line's human-readable name (its id when the feature has none).
     pub fn name(&self) -> &str {
         &self.name
+    }
+    /// The line's vertices as written (`lon`, `lat` in degrees): one list for a
+    /// LineString, one per part for a MultiLineString.
+    pub fn parts(&self) -> &[Vec<(f64, f64)>] {
+        &self.parts
     }
 }
 
@@ -101,6 +107,7 @@ impl LineSet {
                 kind: feature.text("kind").unwrap_or_default(),
                 name: feature.text("name").unwrap_or_else(|| feature.id.clone()),
                 id: feature.id,
+                parts: strings,
             });
         }
         Ok(LineSet {
@@ -357,6 +364,10 @@ mod tests {
             "Viet Nam - Indonesia continental shelf boundary (2003)"
         );
         assert_eq!(set.lines().len(), 22);
+        assert_eq!(line.parts().len(), 1);
+        assert_eq!(line.parts()[0].len(), 6);
+        assert_eq!(line.parts()[0][0], (105.82, 6.096667));
+        assert_eq!(line.parts()[0][5], (109.643333, 6.303333));
     }
 
     #[test]
@@ -366,6 +377,10 @@ mod tests {
             r#"{"type":"Feature","properties":{"id":7},"geometry":{"type":"MultiLineString","coordinates":[[[0,0],[0,1]],[[1,0],[1,1]]]}}"#,
         ))
         .unwrap();
+        assert_eq!(
+            set.lines()[0].parts(),
+            [vec![(0.0, 0.0), (0.0, 1.0)], vec![(1.0, 0.0), (1.0, 1.0)]]
+        );
         assert_eq!(
             (
                 set.lines()[0].id(),

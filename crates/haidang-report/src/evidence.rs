@@ -23,8 +23,12 @@ pub struct EvidenceCase {
     pub id: i64,
     /// The vessel's key (`mmsi:…` or `reg:…`).
     pub vessel: String,
-    /// The responsible mission.
+    /// The vessel's name, if known.
+    pub vessel_name: Option<String>,
+    /// The responsible mission's id.
     pub mission: String,
+    /// The mission's name, if known.
+    pub mission_name: Option<String>,
     /// The detaining country (ISO 3166 alpha-3), if known.
     pub detaining_country: Option<String>,
     /// The detaining authority, if known.
@@ -33,6 +37,8 @@ pub struct EvidenceCase {
     pub detained_at: OffsetDateTime,
     /// Where, as reported (`lon`, `lat`).
     pub position: Option<(f64, f64)>,
+    /// Where, in words, as recorded on the case.
+    pub place: Option<String>,
 }
 
 /// A zone a fix was in.
@@ -53,6 +59,32 @@ pub struct BoundaryDistance {
     pub zone: ZoneRef,
     /// Great-circle distance, in meters.
     pub meters: f64,
+}
+
+/// The distance from a fix to a boundary line (treaty, median, 200 nm line, …).
+#[derive(Clone, Debug, PartialEq)]
+pub struct LineDistance {
+    /// The line's id in the line set.
+    pub id: String,
+    /// Its kind (`treaty`, `median`, `unsettled_median`, `vn_200nm`, …).
+    pub kind: String,
+    /// Its name.
+    pub name: String,
+    /// Great-circle distance to the nearest point of the line, in meters.
+    pub meters: f64,
+}
+
+/// A line drawn on the pack's map, with its vertices.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MapLine {
+    /// The line's id in the line set.
+    pub id: String,
+    /// Its kind.
+    pub kind: String,
+    /// Its name.
+    pub name: String,
+    /// Its vertices (`lon`, `lat` in degrees), one list per part.
+    pub parts: Vec<Vec<(f64, f64)>>,
 }
 
 /// One fix of the track.
@@ -78,6 +110,8 @@ pub struct EvidenceFix {
     pub zones: Vec<ZoneRef>,
     /// The nearest foreign or undelimited boundary within reach, if any.
     pub nearest_boundary: Option<BoundaryDistance>,
+    /// The boundary lines within reach, nearest first.
+    pub lines: Vec<LineDistance>,
 }
 
 /// Everything a pack holds.
@@ -95,9 +129,11 @@ pub struct EvidencePack {
     pub zone_set: String,
     /// The fixes in fix-time order.
     pub fixes: Vec<EvidenceFix>,
+    /// The boundary lines the fixes were measured against, drawn on the PDF's map.
+    pub lines: Vec<MapLine>,
 }
 
-fn rfc3339(t: OffsetDateTime) -> String {
+pub(crate) fn rfc3339(t: OffsetDateTime) -> String {
     t.to_offset(time::UtcOffset::UTC)
         .format(&Rfc3339)
         .unwrap_or_default()
@@ -130,6 +166,12 @@ pub fn evidence_geojson(pack: &EvidencePack) -> (Vec<u8>, String) {
                         "zone": zone(&b.zone),
                         "distance_meters": (b.meters * 10.0).round() / 10.0,
                     })),
+                    "lines": f.lines.iter().map(|l| json!({
+                        "id": l.id,
+                        "kind": l.kind,
+                        "name": l.name,
+                        "distance_meters": (l.meters * 10.0).round() / 10.0,
+                    })).collect::<Vec<_>>(),
                     "nmea": f.nmea,
                 }
             })
@@ -155,10 +197,13 @@ pub fn evidence_geojson(pack: &EvidencePack) -> (Vec<u8>, String) {
         "evidence": {
             "case": c.id,
             "vessel": c.vessel,
+            "vessel_name": c.vessel_name,
             "mission": c.mission,
+            "mission_name": c.mission_name,
             "detaining_country": c.detaining_country,
             "detaining_authority": c.detaining_authority,
             "detained_at": rfc3339(c.detained_at),
+            "place": c.place,
             "from": rfc3339(pack.from),
             "to": rfc3339(pack.to),
             "generated_at": rfc3339(pack.generated_at),
@@ -216,16 +261,20 @@ mod tests {
             case: EvidenceCase {
                 id: 7,
                 vessel: "mmsi:574000001".into(),
+                vessel_name: Some("Hải Đăng 07".into()),
                 mission: "mission.idn.jakarta".into(),
+                mission_name: None,
                 detaining_country: Some("IDN".into()),
                 detaining_authority: None,
                 detained_at: t(3600),
                 position: Some((107.0, 5.0)),
+                place: None,
             },
             from: t(0),
             to: t(7200),
             generated_at: t(9000),
             zone_set: "shipped".into(),
+            lines: Vec::new(),
             fixes: (0..fixes)
                 .map(|i| EvidenceFix {
                     fix_time: t(i as i64 * 60),
@@ -249,6 +298,12 @@ mod tests {
                         },
                         meters: 1234.56,
                     }),
+                    lines: vec![LineDistance {
+                        id: "vn-id-cs-boundary-2003".into(),
+                        kind: "treaty".into(),
+                        name: "Viet Nam - Indonesia continental shelf boundary (2003)".into(),
+                        meters: 4321.04,
+                    }],
                 })
                 .collect(),
         }
@@ -275,6 +330,10 @@ mod tests {
         assert_eq!(first["source"], "bridge:VN-1");
         assert_eq!(first["zones"][0]["id"], "idn-eez");
         assert_eq!(first["nearest_boundary"]["distance_meters"], 1234.6);
+        assert_eq!(first["lines"][0]["id"], "vn-id-cs-boundary-2003");
+        assert_eq!(first["lines"][0]["kind"], "treaty");
+        assert_eq!(first["lines"][0]["distance_meters"], 4321.0);
+        assert_eq!(doc["evidence"]["vessel_name"], "Hải Đăng 07");
         assert!(first["nmea"].as_str().unwrap().contains("!AIVDM"));
         assert_eq!(doc["evidence"]["notice"], NOTICE);
 

@@ -2,15 +2,27 @@
 //!
 //! [`evidence_geojson`] renders a case's evidence pack: the vessel's track over a window
 //! around the detention, every fix with its fix time, receive time, source, the zones it
-//! was in, its distance to the nearest foreign or undelimited boundary, and the raw NMEA
-//! behind it, as one GeoJSON FeatureCollection (RFC 7946). The pack carries the SHA-256 of
-//! its own bytes: the value of `evidence.sha256` is the hex SHA-256 of the file with that
-//! value replaced by 64 zeros, so any later change to the file shows:
+//! was in, its distance to the nearest foreign or undelimited boundary and to the boundary
+//! lines within reach (treaty, median, 200 nm lines: id, kind, name, meters), and the raw
+//! NMEA behind it, as one GeoJSON FeatureCollection (RFC 7946). The pack carries the
+//! SHA-256 of its own bytes: the value of `evidence.sha256` is the hex SHA-256 of the file
+//! with that value replaced by 64 zeros, so any later change to the file shows:
 //!
 //! ```sh
 //! sed 's/"sha256":"[0-9a-f]\{64\}"/"sha256":"0000000000000000000000000000000000000000000000000000000000000000"/' \
 //!   case-1-evidence.geojson | sha256sum
 //! ```
+//!
+//! [`evidence_pdf`] renders the same pack as a PDF (A4, with `krilla`): a title page with
+//! the case (vessel, place and time of detention, detaining country and authority,
+//! mission), the window, the notice in Vietnamese and English, the SHA-256 of the GeoJSON
+//! pack, and a vector map of the track, the detention point and the boundary lines
+//! (labelled); then a table of every fix (fix and receive times, source, position, zones,
+//! distances to the zone boundary and the nearest lines, raw NMEA) over as many pages as it
+//! takes. The GeoJSON pack is attached to the PDF as an embedded file, so the hash printed
+//! in the PDF can be checked against it (`pdfdetach -saveall case-1-evidence.pdf`). Text is
+//! set in DejaVu Sans (embedded, subset, with a ToUnicode map: Vietnamese diacritics render
+//! and extract); the font's licence is `fonts/LICENSE-DejaVu.txt`.
 //!
 //! [`iuu_report_json`] renders the IUU compliance report of a period (and optionally a
 //! province) from the register, the positions counted per vessel and the compliance
@@ -21,12 +33,14 @@
 
 mod evidence;
 mod iuu;
+mod pdf;
 
 pub use evidence::{
-    BoundaryDistance, EvidenceCase, EvidenceFix, EvidencePack, NOTICE, ZoneRef, evidence_geojson,
-    verify_sha256,
+    BoundaryDistance, EvidenceCase, EvidenceFix, EvidencePack, LineDistance, MapLine, NOTICE,
+    ZoneRef, evidence_geojson, verify_sha256,
 };
 pub use iuu::{
     ConsistencyError, FleetVessel, IuuInput, POSITIONS_PER_DAY, ReportCase, VMS_LENGTH_M,
     iuu_report, iuu_report_json,
 };
+pub use pdf::{PdfError, evidence_pdf};

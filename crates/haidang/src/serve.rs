@@ -24,6 +24,9 @@ use tokio::sync::watch;
 
 /// The zone set shipped with the product, built into the binary.
 const SHIPPED_ZONES: &str = include_str!("../../../geodata/zones.geojson");
+/// The shipped boundary lines (treaty, median, 200 nm, baselines): evidence packs give
+/// each fix's distance to the nearby ones.
+const SHIPPED_LINES: &str = include_str!("../../../geodata/lines.geojson");
 
 /// The store when none is configured.
 pub(crate) const DEFAULT_STORE_URL: &str = "sqlite:data/haidang.db";
@@ -465,7 +468,13 @@ async fn serve(config: Config, args: &Args) -> anyhow::Result<()> {
     pipeline_config.max_line_bytes = config.max_line_bytes;
     let zones = haidang_geofence::ZoneIndex::from_geojson(&config.zones)
         .context("cannot load the zone set")?;
-    tracing::info!(zones = zones.zones().len(), "geofence ready");
+    let lines = haidang_geofence::LineSet::from_geojson(SHIPPED_LINES)
+        .context("cannot load the shipped boundary lines")?;
+    tracing::info!(
+        zones = zones.zones().len(),
+        lines = lines.lines().len(),
+        "geofence ready"
+    );
     let notifier = Notifier::new(store.clone(), config.routing.clone());
     let wake = notifier.wake_handle();
     let zones = Arc::new(zones);
@@ -554,6 +563,7 @@ async fn serve(config: Config, args: &Args) -> anyhow::Result<()> {
         metrics: Arc::new(move || metrics.render()),
         zones_geojson: Some(config.zones.clone()),
         zones: Some(zones),
+        lines: Some(Arc::new(lines)),
         shutdown: shutdown.clone(),
         secure_cookies: config.secure_cookies,
     };

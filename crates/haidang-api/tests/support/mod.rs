@@ -129,6 +129,7 @@ fn build(
         metrics: Arc::new(String::new),
         zones_geojson: zones.as_ref().map(|(text, _)| Arc::from(*text)),
         zones: zones.map(|(_, index)| index),
+        lines: Some(Arc::new(shipped_lines())),
         shutdown,
         secure_cookies: false,
     });
@@ -142,6 +143,16 @@ fn build(
     }
 }
 
+/// The shipped boundary lines, `geodata/lines.geojson`.
+pub fn shipped_lines() -> haidang_geofence::LineSet {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../geodata/lines.geojson"
+    ))
+    .unwrap();
+    haidang_geofence::LineSet::from_geojson(&text).unwrap()
+}
+
 /// [`app`] without zones, its session cookies marked `Secure` (served over HTTPS).
 pub async fn app_over_https() -> App {
     let mut app = app(None).await;
@@ -151,6 +162,7 @@ pub async fn app_over_https() -> App {
         metrics: Arc::new(String::new),
         zones_geojson: None,
         zones: None,
+        lines: None,
         shutdown: watch::channel(false).1,
         secure_cookies: true,
     });
