@@ -69,6 +69,10 @@ struct Vessel {
     open: Vec<Open>,
     /// The outage that held back a silence of this vessel.
     held_by: Option<String>,
+    /// The key time of the last distress and implausible-track alerts let go as quiet: a
+    /// signal from no later than that (a copy sent again, a replay) belongs to an episode
+    /// already raised and is not raised again under the same key.
+    let_go_ms: [Option<i64>; 2],
 }
 
 /// An alerting zone the vessel is in, was just in, or was reported entering.
@@ -88,6 +92,8 @@ struct Open {
     kind: AlertKind,
     zone: Option<String>,
     key: String,
+    /// The time in the key.
+    key_ms: i64,
     /// When the latest signal or approach was received, for the kinds that go quiet: quiet
     /// means the shore has not heard it lately, so a backlog of late reports arriving now
     /// does not let an alert go quiet (nor open it again and again).
@@ -153,6 +159,16 @@ impl Vessel {
             watches: Vec::new(),
             open: Vec::new(),
             held_by: None,
+            let_go_ms: [None, None],
+        }
+    }
+
+    /// The slot of `let_go_ms` for a kind that goes quiet.
+    fn let_go_slot(kind: AlertKind) -> Option<usize> {
+        match kind {
+            AlertKind::Distress => Some(0),
+            AlertKind::ImplausibleTrack => Some(1),
+            _ => None,
         }
     }
 
@@ -187,6 +203,7 @@ impl Vessel {
                 kind: p.kind,
                 zone: p.zone.as_ref().map(|z| z.id.clone()),
                 key: key.clone(),
+                key_ms: p.key_ms,
                 last_ms: p.received_ms.unwrap_or(p.raised_at_ms),
                 level: p.level,
             });
@@ -212,7 +229,14 @@ impl Vessel {
         let time = p.received_ms.unwrap_or(p.raised_at_ms);
         match self.find_open(p.kind, None) {
             Some(i) => self.open[i].last_ms = self.open[i].last_ms.max(time),
-            None => self.raise(vessel, p, out),
+            None => {
+                let already = Self::let_go_slot(p.kind)
+                    .and_then(|slot| self.let_go_ms[slot])
+                    .is_some_and(|let_go| p.key_ms <= let_go);
+                if !already {
+                    self.raise(vessel, p, out);
+                }
+            }
         }
     }
 
@@ -431,6 +455,9 @@ impl Rules {
                 };
                 if now_ms.saturating_sub(o.last_ms) > quiet {
                     let o = v.open.swap_remove(i);
+                    if let Some(slot) = Vessel::let_go_slot(o.kind) {
+                        v.let_go_ms[slot] = v.let_go_ms[slot].max(Some(o.key_ms));
+                    }
                     out.push(resolve(o, reason, now_ms));
                 } else {
                     i += 1;

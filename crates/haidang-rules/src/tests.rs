@@ -887,3 +887,37 @@ proptest! {
         }
     }
 }
+
+/// Found by `random_scripts_keep_one_open_alert_per_slot`: an SOS let go as quiet, then the
+/// same SOS again (a bridge resending it, a replay) raised the same key a second time, and
+/// the engine then held an alert open that the store had already resolved, so a new SOS
+/// within the hour would have been taken as a refresh of it and raised nothing.
+#[test]
+fn a_signal_sent_again_after_its_alert_went_quiet_is_not_raised_again() {
+    let mut rules = Rules::new(RulesConfig::recommended()).unwrap();
+    let mut out = Vec::new();
+    let steps = [
+        Step::Sos("reg:BV-1", "SOS", 64_438),
+        Step::Tick(64_499),
+        Step::Sos("reg:BV-1", "SOS", 64_438),
+        // A new SOS, later: a new alert.
+        Step::Sos("reg:BV-1", "SOS", 64_500),
+    ];
+    for step in &steps {
+        run(&mut rules, step, &mut out);
+    }
+    let raised: Vec<&str> = out
+        .iter()
+        .filter_map(|o| match o {
+            Output::Raise(a) => Some(a.dedupe_key.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        raised,
+        [
+            "distress:reg:BV-1:3866280000",
+            "distress:reg:BV-1:3870000000"
+        ]
+    );
+}
