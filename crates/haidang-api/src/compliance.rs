@@ -70,6 +70,7 @@ pub(crate) async fn list(
             .map(|t| parse_time("from", t))
             .transpose()?,
         to: q.to.as_deref().map(|t| parse_time("to", t)).transpose()?,
+        limit: Some(haidang_store::MAX_COMPLIANCE_CASES),
     };
     let cases = state.store.compliance_cases(&filter).await?;
     Ok(Json(json!({

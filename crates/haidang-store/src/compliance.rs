@@ -176,9 +176,12 @@ pub struct ComplianceFilter {
     pub from: Option<OffsetDateTime>,
     /// Detected before.
     pub to: Option<OffsetDateTime>,
+    /// At most this many (the first by detection time); `None`: all of them (a report
+    /// must count every case).
+    pub limit: Option<i64>,
 }
 
-/// The most cases one list returns.
+/// The most cases one page of the API lists.
 pub const MAX_COMPLIANCE_CASES: i64 = 10_000;
 
 // -------------------------------------------------------------------------------------
@@ -418,7 +421,7 @@ fn pg_case(row: &PgRow) -> Result<ComplianceCase> {
 
 impl Store {
     /// The compliance cases matching `filter`, oldest detection first (at most
-    /// [`MAX_COMPLIANCE_CASES`]).
+    /// `filter.limit`).
     pub async fn compliance_cases(&self, filter: &ComplianceFilter) -> Result<Vec<ComplianceCase>> {
         match self {
             Store::Sqlite(s) => {
@@ -437,8 +440,10 @@ impl Store {
                 if let Some(t) = filter.to {
                     q.push(" AND c.detected_us < ").push_bind(to_micros(t));
                 }
-                q.push(" ORDER BY c.detected_us, c.id LIMIT ")
-                    .push_bind(MAX_COMPLIANCE_CASES);
+                q.push(" ORDER BY c.detected_us, c.id");
+                if let Some(limit) = filter.limit {
+                    q.push(" LIMIT ").push_bind(limit);
+                }
                 let rows = q.build().fetch_all(s.pool()).await?;
                 rows.iter().map(sqlite_case).collect()
             }
@@ -458,8 +463,10 @@ impl Store {
                 if let Some(t) = filter.to {
                     q.push(" AND c.detected_at < ").push_bind(t);
                 }
-                q.push(" ORDER BY c.detected_at, c.id LIMIT ")
-                    .push_bind(MAX_COMPLIANCE_CASES);
+                q.push(" ORDER BY c.detected_at, c.id");
+                if let Some(limit) = filter.limit {
+                    q.push(" LIMIT ").push_bind(limit);
+                }
                 let rows = q.build().fetch_all(s.pool()).await?;
                 rows.iter().map(pg_case).collect()
             }

@@ -669,6 +669,11 @@ async fn compliance_cases_open_from_alerts_and_follow_their_workflow(store: Stor
     };
     let loss = store.compliance_cases(&vms).await.unwrap();
     assert_eq!(loss.len(), 2);
+    let first = ComplianceFilter {
+        limit: Some(1),
+        ..vms.clone()
+    };
+    assert_eq!(store.compliance_cases(&first).await.unwrap(), loss[..1]);
     assert_eq!(loss[0].bucket.as_deref(), Some("over_10d"));
     assert_eq!(loss[0].escalated_by.as_deref(), Some(later[0].id.as_str()));
     assert_eq!(
