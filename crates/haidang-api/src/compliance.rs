@@ -292,7 +292,7 @@ fn case_json(c: &ComplianceCase) -> Value {
         "sanction": c.sanction.as_ref().map(|s| json!({
             "decision_number": s.decision_number,
             "amount_vnd": s.amount_vnd,
-            "decided_on": format!("{:04}-{:02}-{:02}", s.decided_on.year(), u8::from(s.decided_on.month()), s.decided_on.day()),
+            "decided_on": s.decided_on.to_string(),
             "payment_proof": s.payment_proof,
         })),
         "closed_reason": c.closed_reason,

@@ -143,9 +143,7 @@ pub(crate) async fn history(
 
 fn entry_json(stored: &StoredRegistryEntry) -> Value {
     let e = &stored.entry;
-    let date = |d: Option<time::Date>| {
-        d.map(|d| format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day()))
-    };
+    let date = |d: Option<time::Date>| d.map(|d| d.to_string());
     json!({
         "registration": e.registration,
         "mmsi": e.mmsi.map(|m| format!("{:09}", m.get())),

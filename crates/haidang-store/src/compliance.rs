@@ -20,7 +20,7 @@ use sqlx::sqlite::SqliteRow;
 use time::{Date, OffsetDateTime};
 
 use crate::error::{Result, StoreError};
-use crate::model::{VesselId, from_micros, to_micros, truncate_micros};
+use crate::model::{VesselId, day_text, from_micros, parse_day, to_micros, truncate_micros};
 use crate::store::Store;
 
 /// The kinds of alert that open or change a compliance case.
@@ -354,15 +354,6 @@ fn sanction(
     })
 }
 
-fn parse_date(text: &str) -> Result<Date> {
-    let format = time::format_description::well_known::Iso8601::DATE;
-    Date::parse(text, &format).map_err(|_| corrupt(format!("date {text:?}")))
-}
-
-fn date_text(d: Date) -> String {
-    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
-}
-
 fn micros(us: i64) -> Result<OffsetDateTime> {
     from_micros(us).map_err(|e| corrupt(format!("time {us}: {e}")))
 }
@@ -385,7 +376,7 @@ fn sqlite_case(row: &SqliteRow) -> Result<ComplianceCase> {
             row.try_get("decision_number")?,
             row.try_get("amount_vnd")?,
             row.try_get::<Option<String>, _>("decided_on")?
-                .map(|d| parse_date(&d))
+                .map(|d| parse_day(&d).ok_or_else(|| corrupt(format!("date {d:?}"))))
                 .transpose()?,
             row.try_get("payment_proof")?,
         ),
@@ -601,7 +592,7 @@ impl Store {
                 .bind(sanction)
                 .bind(s.map(|s| s.decision_number.clone()))
                 .bind(s.map(|s| s.amount_vnd))
-                .bind(s.map(|s| date_text(s.decided_on)))
+                .bind(s.map(|s| day_text(s.decided_on)))
                 .bind(s.and_then(|s| s.payment_proof.clone()))
                 .bind(reason)
                 .execute(&mut *tx)

@@ -236,6 +236,22 @@ pub(crate) fn from_micros(us: i64) -> Result<OffsetDateTime, time::error::Compon
 }
 
 /// `t` in UTC, cut to the microsecond: what the store keeps.
+/// A calendar day written `YYYY-MM-DD` (how SQLite keeps dates).
+pub(crate) fn day_text(d: time::Date) -> String {
+    d.to_string()
+}
+
+/// A day written `YYYY-MM-DD` (four, two and two digits), if it is one.
+pub(crate) fn parse_day(text: &str) -> Option<time::Date> {
+    let mut parts = text.split('-');
+    let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || y.len() != 4 || m.len() != 2 || d.len() != 2 {
+        return None;
+    }
+    let month = time::Month::try_from(m.parse::<u8>().ok()?).ok()?;
+    time::Date::from_calendar_date(y.parse().ok()?, month, d.parse().ok()?).ok()
+}
+
 pub(crate) fn truncate_micros(t: OffsetDateTime) -> OffsetDateTime {
     from_micros(to_micros(t)).unwrap_or(t)
 }

@@ -18,7 +18,7 @@ use sqlx::{Row, postgres::PgRow, sqlite::SqliteRow};
 use time::{Date, OffsetDateTime};
 
 use crate::error::{Result, StoreError};
-use crate::model::{from_micros, to_micros};
+use crate::model::{day_text, from_micros, parse_day, to_micros};
 use crate::store::Store;
 
 /// The columns of a register file, in the order the documentation gives them.
@@ -352,28 +352,13 @@ impl<'r> CsvRow<'r> {
 
     fn date(&mut self, column: &'static str) -> Option<Date> {
         let text = self.text(column)?;
-        let date = parse_date(&text);
+        let date = parse_day(&text);
         if date.is_none() {
             self.problems
                 .push(format!("{column}: {text:?} is not a date (YYYY-MM-DD)"));
         }
         date
     }
-}
-
-/// `YYYY-MM-DD`.
-fn parse_date(text: &str) -> Option<Date> {
-    let mut parts = text.split('-');
-    let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() || y.len() != 4 || m.len() != 2 || d.len() != 2 {
-        return None;
-    }
-    let month = time::Month::try_from(m.parse::<u8>().ok()?).ok()?;
-    Date::from_calendar_date(y.parse().ok()?, month, d.parse().ok()?).ok()
-}
-
-fn date_text(d: Date) -> String {
-    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
 }
 
 /// What an import did.
@@ -528,7 +513,7 @@ fn sqlite_entry(row: &SqliteRow) -> Result<StoredRegistryEntry> {
     let date = |column: &str| -> Result<Option<Date>> {
         row.try_get::<Option<String>, _>(column)?
             .map(|t| {
-                parse_date(&t).ok_or_else(|| StoreError::CorruptRow(format!("registry date {t:?}")))
+                parse_day(&t).ok_or_else(|| StoreError::CorruptRow(format!("registry date {t:?}")))
             })
             .transpose()
     };
@@ -632,8 +617,8 @@ async fn sqlite_import(
         .bind(&e.owner)
         .bind(&e.vms_provider)
         .bind(&e.vms_device_id)
-        .bind(e.licence_valid_from.map(date_text))
-        .bind(e.licence_valid_to.map(date_text))
+        .bind(e.licence_valid_from.map(day_text))
+        .bind(e.licence_valid_to.map(day_text))
         .bind(import_id)
         .bind(now_us)
         .execute(&mut *tx)
@@ -820,7 +805,7 @@ mod tests {
         assert_eq!(e.length_m, 15.5);
         assert_eq!(e.gear.as_deref(), Some("lưới kéo"));
         assert_eq!(
-            e.licence_valid_to.map(date_text).as_deref(),
+            e.licence_valid_to.map(day_text).as_deref(),
             Some("2026-12-31")
         );
     }

@@ -338,17 +338,11 @@ fn position_pg(row: &PgRow) -> Result<StoredPosition> {
 /// `HAIDANG_TEST_DATABASE_URL`, dropped afterwards).
 #[cfg(test)]
 mod tests {
-    use std::future::Future;
-    use std::sync::atomic::{AtomicU32, Ordering};
-    use std::time::{SystemTime, UNIX_EPOCH};
-
     use haidang_types::{LatLon, Mmsi};
-    use sqlx::{AssertSqlSafe, Connection, PgConnection};
     use time::{Duration, OffsetDateTime};
 
+    use crate::alerts_tests::with_pg;
     use crate::{NewPosition, Store, VesselId, VesselLabel, VesselStatic};
-
-    const URL_VAR: &str = "HAIDANG_TEST_DATABASE_URL";
 
     macro_rules! contract {
         ($($case:ident),* $(,)?) => {
@@ -572,69 +566,5 @@ mod tests {
         let hai_dang = all.iter().find(|l| l.position.vessel == named).unwrap();
         assert_eq!(hai_dang.name.as_deref(), Some("HAI DANG \"01\" ✓"));
         assert_eq!(hai_dang.position.position.lon(), 108.5);
-    }
-
-    /// Runs `case` on a fresh migrated PostgreSQL database of its own, then drops it, even
-    /// when the case panics (named like the other contract suites' databases, so their
-    /// stale clean-up covers these too).
-    async fn with_pg<F, Fut>(case: F)
-    where
-        F: FnOnce(Store) -> Fut,
-        Fut: Future<Output = ()> + Send + 'static,
-    {
-        let admin_url = std::env::var(URL_VAR).unwrap_or_else(|_| {
-            panic!(
-                "{URL_VAR} is not set: the PostgreSQL contract tests need a superuser URL \
-                 (scripts/pg-for-tests prints one)"
-            )
-        });
-        static NEXT: AtomicU32 = AtomicU32::new(0);
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_secs();
-        let name = format!(
-            "haidang_test_{now}_{}_s{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        );
-        let mut admin = PgConnection::connect(&admin_url)
-            .await
-            .unwrap_or_else(|e| panic!("cannot connect to {URL_VAR}={admin_url}: {e}"));
-        sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&mut admin)
-            .await
-            .unwrap();
-        let url = with_database(&admin_url, &name);
-        let outcome = {
-            let mut conn = PgConnection::connect(&url).await.unwrap();
-            sqlx::query("CREATE EXTENSION IF NOT EXISTS postgis")
-                .execute(&mut conn)
-                .await
-                .unwrap();
-            conn.close().await.unwrap();
-            let store = Store::open(&url).await.unwrap();
-            tokio::spawn(case(store)).await
-        };
-        sqlx::query(AssertSqlSafe(format!(
-            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-        )))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-        if let Err(e) = outcome {
-            std::panic::resume_unwind(e.into_panic());
-        }
-    }
-
-    /// `url` with its database replaced.
-    fn with_database(url: &str, database: &str) -> String {
-        let (base, query) = match url.split_once('?') {
-            Some((base, query)) => (base, format!("?{query}")),
-            None => (url, String::new()),
-        };
-        let (scheme, rest) = base.split_once("://").unwrap();
-        let authority = rest.split_once('/').map_or(rest, |(a, _)| a);
-        format!("{scheme}://{authority}/{database}{query}")
     }
 }
