@@ -40,7 +40,9 @@ pub use evidence::{
     ZoneRef, evidence_geojson, verify_sha256,
 };
 pub use iuu::{
-    ConsistencyError, FleetVessel, IuuInput, POSITIONS_PER_DAY, ReportCase, VMS_LENGTH_M,
-    iuu_report, iuu_report_json,
+    AnnexRow, BoundaryCases, BoundaryCountry, ByOutcome, CaseRow, Check, ClosedWithoutSanction,
+    ConsistencyError, Consistency, Count, Detention, DetentionCountry, DetentionRow, Detentions,
+    Fleet, FleetVessel, IuuInput, IuuReport, POSITIONS_PER_DAY, Period, REPORT_NOTICE,
+    ReportCase, ReportSanction, VMS_LENGTH_M, VmsLoss, iuu_report, iuu_report_json,
 };
 pub use pdf::{PdfError, evidence_pdf};

@@ -96,6 +96,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 FleetVessel {
                     has_vms: e.vms_provider.is_some() || e.vms_device_id.is_some(),
                     registration: e.registration,
+                    name: e.name,
                     mmsi,
                     length_m: e.length_m,
                     province: e.province,
@@ -118,11 +119,22 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 kind: c.kind,
                 vessel: c.vessel.map(|v| v.key()),
                 bucket: c.bucket,
+                zone_id: c.zone_id,
                 country: c.country,
                 zone_class: c.zone_class,
                 status: c.status,
                 closed_reason: c.closed_reason,
+                sanction: c.sanction.map(|s| haidang_report::ReportSanction {
+                    decision_number: s.decision_number,
+                    amount_vnd: s.amount_vnd,
+                    decided_on: s.decided_on,
+                    paid: s.payment_proof.is_some(),
+                }),
                 detected_at: c.detected_at,
+                // Filled by the report loader that replaces this one (next commit).
+                position: None,
+                left_at: None,
+                max_inside_m: None,
             })
             .collect();
         anyhow::Ok(IuuInput {
@@ -131,6 +143,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
             province: province.clone(),
             fleet,
             cases,
+            detentions: Vec::new(),
         })
     })?;
     let json = haidang_report::iuu_report_json(&input)?;
