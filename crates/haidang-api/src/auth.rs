@@ -90,6 +90,8 @@ pub(crate) enum Group {
     ComplianceWrite,
     /// Captains' manual position reports (recorded by the watch floor or fisheries).
     ManualReports,
+    /// The IUU compliance report (a province's account: its province only).
+    Reports,
 }
 
 use Group::*;
@@ -143,6 +145,7 @@ pub(crate) const ROUTES: &[(Method, &str, Group)] = &[
     (Method::POST, "/api/v1/registry", RegistryImport),
     (Method::GET, "/api/v1/registry/{registration}", RegistryRead),
     (Method::GET, "/api/v1/compliance/cases", ComplianceRead),
+    (Method::GET, "/api/v1/reports/iuu", Reports),
     (Method::GET, "/api/v1/compliance/cases/{id}", ComplianceRead),
     (
         Method::POST,
@@ -184,6 +187,7 @@ pub(crate) const POLICY: &[(Group, &[Role])] = &[
     (ComplianceRead, &[Operator, Fisheries, Admin]),
     (ComplianceWrite, &[Fisheries, Admin]),
     (ManualReports, &[Operator, Fisheries, Admin]),
+    (Reports, &[Fisheries, Admin]),
 ];
 
 /// The group of a routed request, or `None` for a route the table does not name.

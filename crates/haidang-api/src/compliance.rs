@@ -58,10 +58,13 @@ fn one_of(
 /// `GET /api/v1/compliance/cases`.
 pub(crate) async fn list(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     query: Result<Query<ListQuery>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let Query(q) = query.map_err(ApiError::from_query)?;
     let filter = ComplianceFilter {
+        id: None,
+        provinces: scope_provinces(&state, &principal).await?,
         kind: one_of("kind", q.kind, &KINDS)?,
         status: one_of("status", q.status, &STATUSES)?,
         from: q
@@ -82,9 +85,11 @@ pub(crate) async fn list(
 /// `GET /api/v1/compliance/cases/{id}`.
 pub(crate) async fn one(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let id = case_id(id)?;
+    in_scope(&state, &principal, id).await?;
     let (case, changes) = state
         .store
         .compliance_case(id)
@@ -194,6 +199,7 @@ async fn act(
     principal: &Principal,
     note: Option<String>,
 ) -> Result<Json<Value>, ApiError> {
+    in_scope(state, principal, id).await?;
     let case = state
         .store
         .act_on_compliance_case(id, action, &principal.who(), note.as_deref())
@@ -205,6 +211,42 @@ async fn act(
             ComplianceError::Store(e) => ApiError::Store(e),
         })?;
     Ok(Json(case_json(&case)))
+}
+
+/// The register's spellings of the caller's province (matched by
+/// [`haidang_types::province_key`]), or `None` for a national account.
+async fn scope_provinces(
+    state: &AppState,
+    principal: &Principal,
+) -> Result<Option<Vec<String>>, ApiError> {
+    let Some(own) = &principal.account.province else {
+        return Ok(None);
+    };
+    let own = haidang_types::province_key(own);
+    let spellings = state.store.registry_provinces().await?;
+    Ok(Some(
+        spellings
+            .into_iter()
+            .filter(|p| haidang_types::province_key(p) == own)
+            .collect(),
+    ))
+}
+
+/// 404 for a case of a vessel outside the caller's province (when the account has one),
+/// as for a case that does not exist.
+async fn in_scope(state: &AppState, principal: &Principal, id: i64) -> Result<(), ApiError> {
+    let Some(provinces) = scope_provinces(state, principal).await? else {
+        return Ok(());
+    };
+    let filter = ComplianceFilter {
+        id: Some(id),
+        provinces: Some(provinces),
+        ..ComplianceFilter::default()
+    };
+    if state.store.compliance_cases(&filter).await?.is_empty() {
+        return Err(ApiError::NotFound(format!("no compliance case {id}")));
+    }
+    Ok(())
 }
 
 #[derive(Deserialize)]
@@ -287,6 +329,8 @@ fn case_json(c: &ComplianceCase) -> Value {
         "zone_class": c.zone_class,
         "country": c.country,
         "detected_at": rfc3339(c.detected_at),
+        "position": c.position.map(|p| [p.lon(), p.lat()]),
+        "left_at": c.left_at.map(rfc3339),
         "opened_at": rfc3339(c.opened_at),
         "status": c.status,
         "sanction": c.sanction.as_ref().map(|s| json!({

@@ -100,7 +100,7 @@ pub(crate) async fn evidence(
         bytes,
         "application/geo+json",
         &format!("case-{id}-evidence.geojson"),
-        &hash,
+        Some(&hash),
     ))
 }
 
@@ -121,18 +121,24 @@ pub(crate) async fn evidence_pdf(
         bytes,
         "application/pdf",
         &format!("case-{id}-evidence.pdf"),
-        &hash,
+        Some(&hash),
     ))
 }
 
-fn attachment(bytes: Vec<u8>, content_type: &'static str, name: &str, hash: &str) -> Response {
+/// A download: its type, its name, the SHA-256 it carries (if any), never cached.
+pub(crate) fn attachment(
+    bytes: Vec<u8>,
+    content_type: &'static str,
+    name: &str,
+    hash: Option<&str>,
+) -> Response {
     let mut response = bytes.into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
         headers.insert(header::CONTENT_DISPOSITION, v);
     }
-    if let Ok(v) = HeaderValue::from_str(hash) {
+    if let Some(Ok(v)) = hash.map(HeaderValue::from_str) {
         headers.insert("x-content-sha256", v);
     }
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

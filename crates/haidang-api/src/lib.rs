@@ -31,6 +31,7 @@
 //! | `POST /api/v1/compliance/cases/{id}/verify`, `…/sanction`, `…/close` | bodies `{"note"}`, `{"decision_number", "amount_vnd", "decided_on", "payment_proof", "note"}`, `{"reason", "note"}`; 200, the case; 404; 409 when the workflow does not allow it (detected → verified → sanctioned, or closed from detected or verified); 422 for a bad body or reason |
 //! | `POST /api/v1/manual-reports` | `{"vessel", "fix_time", "lon", "lat", "channel", "note"}`: a captain's position by radio or phone; 201 with its id; 400/422 |
 //! | `GET /api/v1/vessels/{vessel}/manual-reports` | 200, the vessel's manual reports by fix time |
+//! | `GET /api/v1/reports/iuu?from=DAY&to=DAY[&province=P][&format=F]` | 200, the IUU compliance report of the days `from` to `to` (both included, at most 366) as an attachment: `json` (default), `csv` (a zip, one CSV per table), `geojson` (where the cases happened) or `pdf`; every count lists its ids; fisheries and admin only, a province's account gets its own province (403 for another); 400 for bad days or format; 500 when the report does not add up |
 //! | `GET /api/v1/registry/{registration}` | 200, `current` (or null) and `history` (every entry, oldest first, with `valid_from` and `superseded_at`); 404 for a registration never imported |
 //! | `POST /api/v1/ingest/nmea` | 200 once the batch is committed; 400/415/422 for a malformed body, 413 beyond 10,000 lines or 4 MiB, 503 when the pipeline has stopped |
 //! | `POST /api/v1/login` | body `{"name", "password"}` (JSON or a form); 200 with who you are and the session cookie; 401 for a wrong name or password or a locked account; 415/422 for a malformed body |
@@ -100,6 +101,7 @@ mod ingest;
 mod openapi;
 mod ratelimit;
 mod registry;
+mod report;
 mod status;
 mod stream;
 mod vessels;
@@ -123,6 +125,7 @@ pub use error::ApiError;
 pub use ingest::{MAX_BATCH_BODY_BYTES, MAX_BATCH_LINES};
 pub use ratelimit::RateLimit;
 pub use registry::{MAX_REGISTRY_BODY_BYTES, import_report_json};
+pub use report::iuu_input;
 pub use stream::MAX_STREAM_CLIENTS;
 pub use vessels::MAX_TRACK_SPAN;
 
@@ -241,6 +244,7 @@ pub fn router_with(state: AppState, limit: RateLimit) -> Router {
         )
         .route("/registry/{registration}", get(registry::history))
         .route("/compliance/cases", get(compliance::list))
+        .route("/reports/iuu", get(report::iuu))
         .route("/compliance/cases/{id}", get(compliance::one))
         .route("/compliance/cases/{id}/verify", post(compliance::verify))
         .route(

@@ -285,6 +285,22 @@ pub(crate) fn document() -> Value {
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object"}}}},
                 "responses": {"200": {"description": "the case", "content": {"application/json": {"schema": {"type": "object"}}}}, "400": s400.clone(), "404": s404.clone(), "409": s409.clone(), "415": s415.clone(), "422": s422.clone(), "503": s503.clone()}
             }},
+            "/api/v1/reports/iuu": {"get": {
+                "operationId": "iuuReport",
+                "summary": "The IUU (Yellow Card) compliance report of the days from..to (both included), optionally of one province: every count lists the ids it counts; a report that does not add up is refused (500). A province's fisheries account gets its own province only (403 for another). Formats: json, csv (a zip of one CSV per table), geojson (where the cases happened), pdf",
+                "parameters": [
+                    query("from", "the first day (YYYY-MM-DD)", json!({"type": "string", "format": "date"})),
+                    query("to", "the last day, included (YYYY-MM-DD); at most 366 days", json!({"type": "string", "format": "date"})),
+                    query("province", "only this province's vessels (as the register names it)", json!({"type": "string"})),
+                    query("format", "json (default), csv, geojson or pdf", json!({"type": "string", "enum": ["json", "csv", "geojson", "pdf"]})),
+                ],
+                "responses": {"200": {"description": "the report, as an attachment", "content": {
+                    "application/json": {"schema": {"type": "object"}},
+                    "application/zip": {"schema": {"type": "string", "format": "binary"}},
+                    "application/geo+json": {"schema": {"type": "object"}},
+                    "application/pdf": {"schema": {"type": "string", "format": "binary"}}
+                }}, "400": s400.clone(), "403": problem("a province's account asked for another province"), "503": s503.clone()}
+            }},
             "/api/v1/manual-reports": {"post": {
                 "operationId": "recordManualReport",
                 "summary": "A captain's position reported by radio or phone (body `{\"vessel\", \"fix_time\", \"lon\", \"lat\", \"channel\", \"note\"}`)",

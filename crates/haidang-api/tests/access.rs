@@ -195,6 +195,14 @@ fn endpoints() -> Vec<Endpoint> {
         ),
         e(
             "GET",
+            "/api/v1/reports/iuu?from=2026-03-01&to=2026-03-31",
+            None,
+            &[Fisheries, Admin],
+            none,
+            StatusCode::OK,
+        ),
+        e(
+            "GET",
             "/api/v1/registry/KH-00000-XX",
             None,
             READERS,

@@ -15,6 +15,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use haidang_types::province_key;
 use serde::Serialize;
 use time::{Date, OffsetDateTime};
 
@@ -467,7 +468,9 @@ pub fn iuu_report(input: &IuuInput) -> Result<IuuReport, ConsistencyError> {
             input.from, input.to
         )));
     }
-    let in_province = |p: &str| input.province.as_deref().is_none_or(|want| want == p);
+    // Provinces match by key, however they are written ("Cà Mau", "ca-mau").
+    let wanted = input.province.as_deref().map(province_key);
+    let in_province = |p: &str| wanted.as_deref().is_none_or(|want| want == province_key(p));
     // The register, by each key a vessel's positions and cases may carry.
     let mut by_key: BTreeMap<String, &FleetVessel> = BTreeMap::new();
     for v in &input.fleet {
@@ -485,8 +488,7 @@ pub fn iuu_report(input: &IuuInput) -> Result<IuuReport, ConsistencyError> {
         Tally::default(),
         Tally::default(),
     );
-    let mut annex: BTreeMap<&str, (&FleetVessel, BTreeSet<i64>, BTreeSet<i64>)> =
-        BTreeMap::new();
+    let mut annex: BTreeMap<&str, (&FleetVessel, BTreeSet<i64>, BTreeSet<i64>)> = BTreeMap::new();
     for v in input.fleet.iter().filter(|v| in_province(&v.province)) {
         registered.add(&v.registration);
         if v.length_m >= VMS_LENGTH_M {
@@ -575,10 +577,7 @@ pub fn iuu_report(input: &IuuInput) -> Result<IuuReport, ConsistencyError> {
     let mut detentions: Vec<&Detention> = input
         .detentions
         .iter()
-        .filter(|d| match &input.province {
-            None => true,
-            Some(want) => detention_province(d).as_deref() == Some(want.as_str()),
-        })
+        .filter(|d| wanted.is_none() || detention_province(d).is_some_and(|p| in_province(&p)))
         .collect();
     detentions.sort_by_key(|d| d.id);
     let mut detention_total = Tally::<i64>::default();
@@ -855,7 +854,7 @@ mod tests {
             sanction: None,
             detected_at: datetime!(2026-03-10 00:00 UTC),
             position: Some((109.5, 6.25)),
-            left_at: (!loss).then(|| datetime!(2026-03-10 07:30 UTC)),
+            left_at: (!loss).then_some(datetime!(2026-03-10 07:30 UTC)),
             max_inside_m: (!loss).then_some(4_630.0),
         }
     }
@@ -976,7 +975,7 @@ mod tests {
         assert_eq!(r["boundary"]["total"]["ids"], json!([3]));
         // Detention 7 by its vessel's register entry; 8 by the case's own province.
         assert_eq!(r["detentions_abroad"]["total"]["ids"], json!([7]));
-        let r = report(&input(Some("Cà Mau")));
+        let r = report(&input(Some("ca-mau")));
         assert_eq!(r["detentions_abroad"]["total"]["ids"], json!([8]));
     }
 

@@ -41,8 +41,8 @@ pub use evidence::{
 };
 pub use iuu::{
     AnnexRow, BoundaryCases, BoundaryCountry, ByOutcome, CaseRow, Check, ClosedWithoutSanction,
-    ConsistencyError, Consistency, Count, Detention, DetentionCountry, DetentionRow, Detentions,
-    Fleet, FleetVessel, IuuInput, IuuReport, POSITIONS_PER_DAY, Period, REPORT_NOTICE,
-    ReportCase, ReportSanction, VMS_LENGTH_M, VmsLoss, iuu_report, iuu_report_json,
+    Consistency, ConsistencyError, Count, Detention, DetentionCountry, DetentionRow, Detentions,
+    Fleet, FleetVessel, IuuInput, IuuReport, POSITIONS_PER_DAY, Period, REPORT_NOTICE, ReportCase,
+    ReportSanction, VMS_LENGTH_M, VmsLoss, iuu_report, iuu_report_json,
 };
 pub use pdf::{PdfError, evidence_pdf};

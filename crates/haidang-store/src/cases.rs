@@ -328,6 +328,16 @@ impl Store {
         dispatch!(self, s => s.cases(scope, status, limit).await)
     }
 
+    /// Every case whose vessel was detained (or, without a detention time, which was
+    /// opened) in `from <= t < to`, by number: the detentions abroad a report counts.
+    pub async fn detentions(
+        &self,
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+    ) -> Result<Vec<CaseRecord>> {
+        dispatch!(self, s => s.detentions(from, to).await)
+    }
+
     /// One case in scope with its timeline and alerts, or `None` (also when it is out of
     /// scope).
     pub async fn case(&self, id: i64, scope: &CaseScope) -> Result<Option<CaseDetail>> {

@@ -256,6 +256,23 @@ impl Db {
         rows.iter().map(case_record).collect()
     }
 
+    pub(crate) async fn detentions(
+        &self,
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+    ) -> Result<Vec<CaseRecord>> {
+        let rows = sqlx::query(concat!(
+            case_columns!(),
+            " WHERE coalesce(c.detained_us, c.opened_us) >= ?1 \
+              AND coalesce(c.detained_us, c.opened_us) < ?2 ORDER BY c.id"
+        ))
+        .bind(t(from))
+        .bind(t(to))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(case_record).collect()
+    }
+
     pub(crate) async fn case(&self, id: i64, scope: &CaseScope) -> Result<Option<CaseDetail>> {
         let (mission, province) = scope.filters();
         let mut tx = self.pool().begin().await?;

@@ -19,6 +19,8 @@ use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
 use time::{Date, OffsetDateTime};
 
+use haidang_types::LatLon;
+
 use crate::error::{Result, StoreError};
 use crate::model::{VesselId, day_text, from_micros, parse_day, to_micros, truncate_micros};
 use crate::store::Store;
@@ -73,6 +75,11 @@ pub struct ComplianceCase {
     pub closed_reason: Option<String>,
     /// The last change.
     pub updated_at: OffsetDateTime,
+    /// Where the vessel was when the alert was raised.
+    pub position: Option<LatLon>,
+    /// Boundary: the fix time of the vessel's first `exited` alert from the zone after it
+    /// entered (`None`: not seen leaving).
+    pub left_at: Option<OffsetDateTime>,
 }
 
 /// A sanction decision.
@@ -168,6 +175,8 @@ pub struct ManualReport {
 /// A filter for [`Store::compliance_cases`].
 #[derive(Clone, Debug, Default)]
 pub struct ComplianceFilter {
+    /// Only this case.
+    pub id: Option<i64>,
     /// Only this kind.
     pub kind: Option<String>,
     /// Only this status.
@@ -176,6 +185,9 @@ pub struct ComplianceFilter {
     pub from: Option<OffsetDateTime>,
     /// Detected before.
     pub to: Option<OffsetDateTime>,
+    /// Only the cases of vessels the register's current entries put in one of these
+    /// provinces (spelled as the register spells them; an empty list matches nothing).
+    pub provinces: Option<Vec<String>>,
     /// At most this many (the first by detection time); `None`: all of them (a report
     /// must count every case).
     pub limit: Option<i64>,
@@ -324,12 +336,34 @@ pub(crate) async fn open_from_alert_pg(
 const SQLITE_CASE: &str = "c.id, c.kind, v.vessel_key, c.alert_id, c.escalated_by, c.bucket, \
      c.zone_id, c.zone_class, c.country, c.detected_us, c.opened_us, c.status, \
      c.decision_number, c.amount_vnd, c.decided_on, c.payment_proof, c.closed_reason, \
-     c.updated_us FROM compliance_cases c LEFT JOIN vessels v ON v.id = c.vessel_id";
+     c.updated_us, a.lon, a.lat, \
+     (SELECT min(e.fix_us) FROM alerts e WHERE e.kind = 'exited' \
+      AND e.vessel_id = c.vessel_id AND e.zone_id = c.zone_id AND e.fix_us >= a.fix_us) AS left_us \
+     FROM compliance_cases c LEFT JOIN vessels v ON v.id = c.vessel_id \
+     JOIN alerts a ON a.id = c.alert_id";
 
 const PG_CASE: &str = "c.id, c.kind, v.vessel_key, c.alert_id, c.escalated_by, c.bucket, \
      c.zone_id, c.zone_class, c.country, c.detected_at, c.opened_at, c.status, \
      c.decision_number, c.amount_vnd, c.decided_on, c.payment_proof, c.closed_reason, \
-     c.updated_at FROM compliance_cases c LEFT JOIN vessels v ON v.id = c.vessel_id";
+     c.updated_at, a.lon, a.lat, \
+     (SELECT min(e.fix_time) FROM alerts e WHERE e.kind = 'exited' \
+      AND e.vessel_id = c.vessel_id AND e.zone_id = c.zone_id AND e.fix_time >= a.fix_time) \
+     AS left_at \
+     FROM compliance_cases c LEFT JOIN vessels v ON v.id = c.vessel_id \
+     JOIN alerts a ON a.id = c.alert_id";
+
+/// SQLite: the register's current entries of the provinces `(…)`, matched to
+/// `v.vessel_key`.
+const SQLITE_IN_PROVINCE: &str = " AND EXISTS (SELECT 1 FROM registry_entries r \
+     WHERE r.superseded_us IS NULL AND r.province IN ";
+const SQLITE_IN_PROVINCE_END: &str = " AND (v.vessel_key = 'reg:' || r.registration \
+     OR v.vessel_key = printf('mmsi:%09d', r.mmsi)))";
+
+/// PostgreSQL: the same.
+const PG_IN_PROVINCE: &str = " AND EXISTS (SELECT 1 FROM registry_entries r \
+     WHERE r.superseded_at IS NULL AND r.province IN ";
+const PG_IN_PROVINCE_END: &str = " AND (v.vessel_key = 'reg:' || r.registration \
+     OR v.vessel_key = 'mmsi:' || lpad(r.mmsi::text, 9, '0')))";
 
 fn corrupt(what: impl std::fmt::Display) -> StoreError {
     StoreError::CorruptRow(format!("compliance: {what}"))
@@ -382,6 +416,11 @@ fn sqlite_case(row: &SqliteRow) -> Result<ComplianceCase> {
         ),
         closed_reason: row.try_get("closed_reason")?,
         updated_at: micros(row.try_get("updated_us")?)?,
+        position: crate::alerts::position(row.try_get("lon")?, row.try_get("lat")?)?,
+        left_at: row
+            .try_get::<Option<i64>, _>("left_us")?
+            .map(micros)
+            .transpose()?,
     })
 }
 
@@ -407,6 +446,8 @@ fn pg_case(row: &PgRow) -> Result<ComplianceCase> {
         ),
         closed_reason: row.try_get("closed_reason")?,
         updated_at: row.try_get("updated_at")?,
+        position: crate::alerts::position(row.try_get("lon")?, row.try_get("lat")?)?,
+        left_at: row.try_get("left_at")?,
     })
 }
 
@@ -419,6 +460,9 @@ impl Store {
                 let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(format!(
                     "SELECT {SQLITE_CASE} WHERE true"
                 ));
+                if let Some(id) = filter.id {
+                    q.push(" AND c.id = ").push_bind(id);
+                }
                 if let Some(k) = &filter.kind {
                     q.push(" AND c.kind = ").push_bind(k.clone());
                 }
@@ -431,6 +475,13 @@ impl Store {
                 if let Some(t) = filter.to {
                     q.push(" AND c.detected_us < ").push_bind(to_micros(t));
                 }
+                if let Some(provinces) = &filter.provinces {
+                    q.push(SQLITE_IN_PROVINCE).push("(NULL");
+                    for p in provinces {
+                        q.push(", ").push_bind(p.clone());
+                    }
+                    q.push(")").push(SQLITE_IN_PROVINCE_END);
+                }
                 q.push(" ORDER BY c.detected_us, c.id");
                 if let Some(limit) = filter.limit {
                     q.push(" LIMIT ").push_bind(limit);
@@ -442,6 +493,9 @@ impl Store {
                 let mut q = sqlx::QueryBuilder::<sqlx::Postgres>::new(format!(
                     "SELECT {PG_CASE} WHERE true"
                 ));
+                if let Some(id) = filter.id {
+                    q.push(" AND c.id = ").push_bind(id);
+                }
                 if let Some(k) = &filter.kind {
                     q.push(" AND c.kind = ").push_bind(k.clone());
                 }
@@ -453,6 +507,13 @@ impl Store {
                 }
                 if let Some(t) = filter.to {
                     q.push(" AND c.detected_at < ").push_bind(t);
+                }
+                if let Some(provinces) = &filter.provinces {
+                    q.push(PG_IN_PROVINCE).push("(NULL");
+                    for p in provinces {
+                        q.push(", ").push_bind(p.clone());
+                    }
+                    q.push(")").push(PG_IN_PROVINCE_END);
                 }
                 q.push(" ORDER BY c.detected_at, c.id");
                 if let Some(limit) = filter.limit {

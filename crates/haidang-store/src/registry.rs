@@ -418,6 +418,24 @@ impl Store {
         self.registry_query(None).await
     }
 
+    /// The provinces of the register's current entries, as spelled there, sorted.
+    pub async fn registry_provinces(&self) -> Result<Vec<String>> {
+        let sql = match self {
+            Store::Sqlite(_) => {
+                "SELECT DISTINCT province FROM registry_entries WHERE superseded_us IS NULL \
+                 ORDER BY 1"
+            }
+            Store::Postgres(_) => {
+                "SELECT DISTINCT province FROM registry_entries WHERE superseded_at IS NULL \
+                 ORDER BY 1"
+            }
+        };
+        Ok(match self {
+            Store::Sqlite(s) => sqlx::query_scalar(sql).fetch_all(s.pool()).await?,
+            Store::Postgres(s) => sqlx::query_scalar(sql).fetch_all(s.pool()).await?,
+        })
+    }
+
     /// Every entry a registration has had, oldest first; empty for one never imported.
     pub async fn registry_history(&self, registration: &str) -> Result<Vec<StoredRegistryEntry>> {
         self.registry_query(Some(registration)).await

@@ -5,10 +5,12 @@
 
 mod ids;
 mod position;
+mod province;
 mod units;
 mod zones;
 
 pub use ids::{Mmsi, MmsiKind};
 pub use position::{InvalidLatLon, LatLon};
+pub use province::province_key;
 pub use units::{Degrees, Knots, METERS_PER_NAUTICAL_MILE, Meters};
 pub use zones::{AlertKind, ZoneClass};

@@ -1,14 +1,16 @@
-//! `haidang report iuu --from DATE --to DATE [--province P] --format json`: the IUU
-//! compliance report of a period (both days included), from the store's register,
-//! positions and compliance cases, written to stdout. Every count lists the ids it
-//! counts; a report that does not add up is refused (exit status 1) rather than written.
+//! `haidang report iuu --from DATE --to DATE [--province P] [--format F] [--output FILE]`:
+//! the IUU compliance report of a period (both days included), from the store's register,
+//! positions, compliance cases and consular cases (detentions abroad), gathered as the
+//! API gathers them (`haidang_api::iuu_input`). Every count lists the ids it counts; a
+//! report that does not add up is refused (exit status 1) rather than written.
 
+use std::io::Write as _;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use haidang_report::{FleetVessel, IuuInput, ReportCase};
-use haidang_store::ComplianceFilter;
-use time::{Date, OffsetDateTime, Time};
+use haidang_geofence::ZoneIndex;
+use time::Date;
 
 /// Options of `haidang report`.
 #[derive(Debug, clap::Args)]
@@ -30,9 +32,16 @@ enum Command {
         /// Only this province's vessels (as the register names it).
         #[arg(long)]
         province: Option<String>,
-        /// The output format. CSV, GeoJSON and PDF are not built yet.
+        /// The output format.
         #[arg(long, default_value = "json", value_parser = ["json"])]
         format: String,
+        /// Write here instead of to stdout.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        /// The zone set that measures how far inside boundary cases went (default: the
+        /// shipped `geodata/zones.geojson`).
+        #[arg(long)]
+        zones: Option<PathBuf>,
         /// Store URL: `sqlite:PATH` or `postgres://…`.
         #[arg(
             long,
@@ -55,12 +64,24 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         to,
         province,
         format: _,
+        output,
+        zones,
         database_url,
     } = &args.command;
     let end = to
         .next_day()
         .filter(|end| end > from)
         .context("--to must be on or after --from")?;
+    let zones = match zones {
+        Some(path) => {
+            let file = std::fs::File::open(path)
+                .with_context(|| format!("cannot open {}", path.display()))?;
+            ZoneIndex::from_reader(std::io::BufReader::new(file))
+                .with_context(|| format!("cannot load zones from {}", path.display()))?
+        }
+        None => ZoneIndex::from_geojson(crate::serve::SHIPPED_ZONES)
+            .context("cannot load the shipped zones")?,
+    };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -69,84 +90,20 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         let store = haidang_store::Store::connect(database_url)
             .await
             .context("cannot open the store")?;
-        let start = OffsetDateTime::new_utc(*from, Time::MIDNIGHT);
-        let stop = OffsetDateTime::new_utc(end, Time::MIDNIGHT);
-        let counts: std::collections::HashMap<String, u64> = store
-            .position_counts(start, stop)
+        haidang_api::iuu_input(&store, Some(&zones), *from, end, province.clone())
             .await
-            .context("cannot count positions")?
-            .into_iter()
-            .collect();
-        let fleet = store
-            .registry_current()
-            .await
-            .context("cannot read the register")?
-            .into_iter()
-            .map(|r| {
-                let e = r.entry;
-                let mmsi = e.mmsi.map(|m| m.get());
-                let positions = counts
-                    .get(&format!("reg:{}", e.registration))
-                    .copied()
-                    .unwrap_or(0)
-                    + mmsi
-                        .and_then(|m| counts.get(&format!("mmsi:{m:09}")))
-                        .copied()
-                        .unwrap_or(0);
-                FleetVessel {
-                    has_vms: e.vms_provider.is_some() || e.vms_device_id.is_some(),
-                    registration: e.registration,
-                    name: e.name,
-                    mmsi,
-                    length_m: e.length_m,
-                    province: e.province,
-                    positions,
-                }
-            })
-            .collect();
-        let filter = ComplianceFilter {
-            from: Some(start),
-            to: Some(stop),
-            ..ComplianceFilter::default()
-        };
-        let cases = store
-            .compliance_cases(&filter)
-            .await
-            .context("cannot read the compliance cases")?
-            .into_iter()
-            .map(|c| ReportCase {
-                id: c.id,
-                kind: c.kind,
-                vessel: c.vessel.map(|v| v.key()),
-                bucket: c.bucket,
-                zone_id: c.zone_id,
-                country: c.country,
-                zone_class: c.zone_class,
-                status: c.status,
-                closed_reason: c.closed_reason,
-                sanction: c.sanction.map(|s| haidang_report::ReportSanction {
-                    decision_number: s.decision_number,
-                    amount_vnd: s.amount_vnd,
-                    decided_on: s.decided_on,
-                    paid: s.payment_proof.is_some(),
-                }),
-                detected_at: c.detected_at,
-                // Filled by the report loader that replaces this one (next commit).
-                position: None,
-                left_at: None,
-                max_inside_m: None,
-            })
-            .collect();
-        anyhow::Ok(IuuInput {
-            from: *from,
-            to: end,
-            province: province.clone(),
-            fleet,
-            cases,
-            detentions: Vec::new(),
-        })
+            .context("cannot read the report's data")
     })?;
-    let json = haidang_report::iuu_report_json(&input)?;
-    println!("{json}");
+    let report = haidang_report::iuu_report(&input)?;
+    let mut bytes = serde_json::to_vec_pretty(&report).context("cannot write JSON")?;
+    bytes.push(b'\n');
+    match output {
+        Some(path) => std::fs::write(path, &bytes)
+            .with_context(|| format!("cannot write {}", path.display()))?,
+        None => std::io::stdout()
+            .lock()
+            .write_all(&bytes)
+            .context("cannot write to stdout")?,
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -23,7 +23,7 @@ use serde::Deserialize;
 use tokio::sync::watch;
 
 /// The zone set shipped with the product, built into the binary.
-const SHIPPED_ZONES: &str = include_str!("../../../geodata/zones.geojson");
+pub(crate) const SHIPPED_ZONES: &str = include_str!("../../../geodata/zones.geojson");
 /// The shipped boundary lines (treaty, median, 200 nm, baselines): evidence packs give
 /// each fix's distance to the nearby ones.
 const SHIPPED_LINES: &str = include_str!("../../../geodata/lines.geojson");
