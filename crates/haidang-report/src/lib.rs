@@ -32,7 +32,10 @@
 //! knows nothing of the store or of HTTP, and a pack holds no crew personal data.
 
 mod evidence;
+#[cfg(test)]
+mod fixture;
 mod iuu;
+mod layout;
 mod pdf;
 
 pub use evidence::{
@@ -41,8 +44,9 @@ pub use evidence::{
 };
 pub use iuu::{
     AnnexRow, BoundaryCases, BoundaryCountry, ByOutcome, CaseRow, Check, ClosedWithoutSanction,
-    ConsistencyError, Consistency, Count, Detention, DetentionCountry, DetentionRow, Detentions,
-    Fleet, FleetVessel, IuuInput, IuuReport, POSITIONS_PER_DAY, Period, REPORT_NOTICE,
-    ReportCase, ReportSanction, VMS_LENGTH_M, VmsLoss, iuu_report, iuu_report_json,
+    Consistency, ConsistencyError, Count, Detention, DetentionCountry, DetentionRow, Detentions,
+    Fleet, FleetVessel, IuuInput, IuuReport, POSITIONS_PER_DAY, Period, REPORT_NOTICE, ReportCase,
+    ReportSanction, VMS_LENGTH_M, VmsLoss, iuu_report, iuu_report_json,
 };
-pub use pdf::{PdfError, evidence_pdf};
+pub use layout::PdfError;
+pub use pdf::evidence_pdf;
