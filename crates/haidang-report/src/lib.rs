@@ -28,10 +28,19 @@
 //! province) from the register, the positions counted per vessel and the compliance
 //! cases: every count lists its ids, and a report that does not add up is refused.
 //!
+//! [`iuu_report_csv_zip`] exports that report's tables as CSV in one ZIP (`README.txt`,
+//! `fleet.csv`, `vms_loss.csv`, `boundary.csv`, `detentions_abroad.csv`,
+//! `closed_without_sanction.csv`, `cases.csv`, `detentions.csv`, `annex.csv`,
+//! `consistency.csv`): RFC 4180 with CRLF line ends, UTF-8 with a byte order mark (for
+//! Excel), ids separated by spaces; the archive is dated 1980-01-01, so the same report
+//! gives the same bytes. [`iuu_report_geojson`] places its cases and detentions abroad
+//! (one Point each) and names those without a position in `without_position`.
+//!
 //! **Architecture Invariant:** pure: the caller fetches, this crate renders bytes. It
 //! knows nothing of the store or of HTTP, and a pack holds no crew personal data.
 
 mod evidence;
+mod export;
 #[cfg(test)]
 mod fixture;
 mod iuu;
@@ -42,6 +51,7 @@ pub use evidence::{
     BoundaryDistance, EvidenceCase, EvidenceFix, EvidencePack, LineDistance, MapLine, NOTICE,
     ZoneRef, evidence_geojson, verify_sha256,
 };
+pub use export::{ExportError, iuu_report_csv_zip, iuu_report_geojson};
 pub use iuu::{
     AnnexRow, BoundaryCases, BoundaryCountry, ByOutcome, CaseRow, Check, ClosedWithoutSanction,
     Consistency, ConsistencyError, Count, Detention, DetentionCountry, DetentionRow, Detentions,
