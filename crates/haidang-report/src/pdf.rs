@@ -517,6 +517,7 @@ fn fix_pages(w: &mut Writer, pack: &EvidencePack) {
 mod tests {
     use super::*;
     use crate::evidence::{BoundaryDistance, EvidenceCase, EvidenceFix, LineDistance, ZoneRef};
+    use crate::layout::pdftotext;
     use time::OffsetDateTime;
 
     fn t(s: i64) -> OffsetDateTime {
@@ -589,32 +590,6 @@ mod tests {
                 ]],
             }],
         }
-    }
-
-    /// The text of `pdf` as `pdftotext` (poppler-utils) extracts it.
-    fn pdftotext(pdf: &[u8]) -> String {
-        let dir = std::env::temp_dir().join(format!(
-            "haidang-report-{}-{}",
-            std::process::id(),
-            OffsetDateTime::now_utc().unix_timestamp_nanos()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        let file = dir.join("pack.pdf");
-        std::fs::write(&file, pdf).unwrap();
-        let out = std::process::Command::new("pdftotext")
-            .arg("-enc")
-            .arg("UTF-8")
-            .arg(&file)
-            .arg("-")
-            .output()
-            .expect("pdftotext (Debian poppler-utils) runs");
-        std::fs::remove_dir_all(&dir).unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
     }
 
     #[test]
