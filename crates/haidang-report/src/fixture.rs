@@ -182,3 +182,88 @@ pub(crate) fn rich() -> IuuInput {
     });
     input
 }
+
+/// A national report's size: `vessels` vessels over the coastal provinces (about one in
+/// fourteen under 12 positions a day), `cases` cases of both kinds over six countries,
+/// and a detention for every 25 cases.
+pub(crate) fn national(vessels: usize, cases: usize) -> IuuInput {
+    const PROVINCES: [&str; 8] = [
+        "Kiên Giang",
+        "Cà Mau",
+        "Bình Định",
+        "Quảng Ngãi",
+        "Khánh Hòa",
+        "Bà Rịa – Vũng Tàu",
+        "Thừa Thiên Huế",
+        "Hải Phòng",
+    ];
+    const COUNTRIES: [&str; 6] = ["IDN", "MYS", "PHL", "CHN", "THA", "KHM"];
+    const STATUSES: [&str; 4] = ["detected", "verified", "sanctioned", "closed"];
+    let fleet: Vec<FleetVessel> = (0..vessels)
+        .map(|i| FleetVessel {
+            name: format!("Hải Đăng {i}"),
+            ..vessel(
+                &format!("VN-{i:05}-TS"),
+                (i % 3 == 0).then_some(574_000_000 + i as u32),
+                8.0 + (i % 23) as f32,
+                PROVINCES[i % PROVINCES.len()],
+                i % 23 >= 7,
+                if i % 14 == 0 {
+                    (i % 300) as u64
+                } else {
+                    400 + (i % 600) as u64
+                },
+            )
+        })
+        .collect();
+    let reg = |i: usize| format!("reg:VN-{:05}-TS", (i * 7) % vessels.max(1));
+    let cases = (0..cases)
+        .map(|i| {
+            let status = STATUSES[i % STATUSES.len()];
+            let reason = (status == "closed").then_some("provider_outage");
+            let mut c = if i % 5 < 3 {
+                case(
+                    i as i64 + 1,
+                    "vms_loss",
+                    &reg(i),
+                    ["6h_10d", "over_10d"][i % 2],
+                    status,
+                    reason,
+                )
+            } else {
+                case(
+                    i as i64 + 1,
+                    "boundary",
+                    &reg(i),
+                    COUNTRIES[i % COUNTRIES.len()],
+                    status,
+                    reason,
+                )
+            };
+            if i % 10 == 9 {
+                c.position = None;
+            }
+            c
+        })
+        .collect::<Vec<_>>();
+    let detentions = (0..cases.len() / 25)
+        .map(|i| Detention {
+            id: i as i64 + 1,
+            vessel: Some(reg(i * 3)),
+            country: Some(COUNTRIES[i % COUNTRIES.len()].into()),
+            province: None,
+            detained_at: datetime!(2026-03-12 04:00 UTC),
+            position: Some((108.9, 4.1)),
+            status: "consular_access".into(),
+            crew_count: 9,
+        })
+        .collect();
+    IuuInput {
+        from: date!(2026 - 03 - 01),
+        to: date!(2026 - 04 - 01),
+        province: None,
+        fleet,
+        cases,
+        detentions,
+    }
+}

@@ -327,13 +327,13 @@ fn case_list(f: &mut Flow, cases: &[CaseRow]) {
     }
     let cols: [Col; 8] = [
         ("Số / No.", 0.0, 28.0),
-        ("Loại / Kind", 28.0, 36.0),
-        ("Tàu / Vessel", 64.0, 66.0),
-        ("Tỉnh / Province", 130.0, 58.0),
-        ("Nơi / Where", 188.0, 92.0),
-        ("Phát hiện / Detected (UTC)", 280.0, 82.0),
-        ("Trong vùng / Inside", 362.0, 50.0),
-        ("Kết quả / Outcome", 412.0, WIDTH - 412.0),
+        ("Loại / Kind", 28.0, 34.0),
+        ("Tàu / Vessel", 62.0, 60.0),
+        ("Tỉnh / Province", 122.0, 70.0),
+        ("Nơi / Where", 192.0, 85.0),
+        ("Phát hiện / Detected (UTC)", 277.0, 80.0),
+        ("Trong vùng / Inside", 357.0, 57.0),
+        ("Kết quả / Outcome", 414.0, WIDTH - 414.0),
     ];
     let rows = cases.iter().map(|c| {
         let where_ = match (&c.bucket, &c.country) {
@@ -448,16 +448,16 @@ fn annex(f: &mut Flow, r: &IuuReport) {
     );
     f.y += 4.0;
     let cols: [Col; 10] = [
-        ("Số đăng ký / Registration", 0.0, 55.0),
-        ("MMSI", 55.0, 42.0),
-        ("Tên / Name", 97.0, 78.0),
-        ("Tỉnh / Province", 175.0, 60.0),
-        ("Dài / Length (m)", 235.0, 32.0),
-        ("VMS", 267.0, 20.0),
-        ("Vị trí / Positions", 287.0, 38.0),
-        ("/ngày / a day", 325.0, 30.0),
-        ("Vụ việc / Cases", 355.0, 80.0),
-        ("Bắt giữ / Detentions", 435.0, WIDTH - 435.0),
+        ("Số đăng ký / Registration", 0.0, 56.0),
+        ("MMSI", 56.0, 40.0),
+        ("Tên / Name", 96.0, 80.0),
+        ("Tỉnh / Province", 176.0, 70.0),
+        ("Dài / Length (m)", 246.0, 26.0),
+        ("VMS", 272.0, 36.0),
+        ("Vị trí / Positions", 308.0, 32.0),
+        ("/ngày / a day", 340.0, 28.0),
+        ("Vụ việc / Cases", 368.0, 90.0),
+        ("Bắt giữ / Detentions", 458.0, WIDTH - 458.0),
     ];
     let join = |ids: &[i64]| {
         ids.iter()
@@ -472,12 +472,7 @@ fn annex(f: &mut Flow, r: &IuuReport) {
             a.name.clone(),
             a.province.clone(),
             a.length_m.to_string(),
-            if a.has_vms {
-                "có / yes"
-            } else {
-                "không / no"
-            }
-            .to_owned(),
+            if a.has_vms { "có/yes" } else { "không/no" }.to_owned(),
             a.positions.to_string(),
             a.positions_per_day.to_string(),
             join(&a.case_ids),
@@ -614,5 +609,54 @@ mod tests {
         assert!(text.contains("10599 vms_loss KH-2"), "the last case listed");
         // The list's column headings again on each page it runs on.
         assert!(text.matches("Phát hiện / Detected (UTC)").count() >= 5);
+    }
+
+    /// The time and size of a national report's exports (30,000 vessels, 5,000 cases,
+    /// 200 detentions). Run it optimised:
+    /// `cargo test --release -p haidang-report national -- --ignored --nocapture`.
+    #[test]
+    #[ignore = "a measurement: run it with --release"]
+    fn national_report_time_and_size() {
+        use std::time::Instant;
+        let input = crate::fixture::national(30_000, 5_000);
+        let t = Instant::now();
+        let report = iuu_report(&input).unwrap();
+        println!("iuu_report: {:?}", t.elapsed());
+        let t = Instant::now();
+        let json = serde_json::to_string_pretty(&report).unwrap();
+        println!("JSON: {:?}, {} bytes", t.elapsed(), json.len());
+        let t = Instant::now();
+        let zip = crate::iuu_report_csv_zip(&report).unwrap();
+        println!("CSV ZIP: {:?}, {} bytes", t.elapsed(), zip.len());
+        let t = Instant::now();
+        let geojson = crate::iuu_report_geojson(&report);
+        println!("GeoJSON: {:?}, {} bytes", t.elapsed(), geojson.len());
+        let t = Instant::now();
+        let pdf = iuu_report_pdf(&report).unwrap();
+        let listed = report
+            .annex
+            .iter()
+            .filter(|a| noteworthy(a, report.period.days))
+            .count();
+        println!(
+            "PDF: {:?}, {} bytes, annex {listed} of {} vessels",
+            t.elapsed(),
+            pdf.len(),
+            report.annex.len()
+        );
+        let text = pdftotext(&pdf);
+        let pages: Vec<&str> = text.split('\u{c}').collect();
+        println!("PDF pages: {}", pages.len() - 1);
+        for heading in [
+            "Mất kết nối VMS / VMS loss",
+            "Vượt ranh giới / Boundary cases",
+            "Danh sách vụ việc / Case list",
+            "Danh sách tàu bị bắt giữ / Detention list",
+            "Phụ lục theo tàu / Annex per vessel",
+            "Kiểm tra nhất quán / Consistency",
+        ] {
+            let page = pages.iter().position(|p| p.contains(heading));
+            println!("  {heading}: page {:?}", page.map(|p| p + 1));
+        }
     }
 }
