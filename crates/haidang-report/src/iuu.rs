@@ -10,7 +10,8 @@
 //! ([`ConsistencyError`]).
 //!
 //! [`iuu_report`] computes an [`IuuReport`]; the renderers ([`iuu_report_json`] and the
-//! exports) only lay it out. The same input gives the same bytes: maps are ordered, ids
+//! exports: [`crate::iuu_report_csv_zip`], [`crate::iuu_report_geojson`],
+//! [`crate::iuu_report_pdf`]) only lay it out. The same input gives the same bytes: maps are ordered, ids
 //! sorted.
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -585,6 +585,17 @@ mod tests {
             text.contains(&format!("· 1/{pages}")),
             "the footer counts pages"
         );
+
+        input.province = Some("Bà Rịa – Vũng Tàu".into());
+        let (text, _) = flat(&iuu_report_pdf(&iuu_report(&input).unwrap()).unwrap());
+        for expected in [
+            "Tỉnh / Province: Bà Rịa – Vũng Tàu",
+            "Tàu trong sổ đăng ký / Registered 1 BR-9",
+            "Tổng / Total 1 12",
+            "· Bà Rịa – Vũng Tàu · 1/",
+        ] {
+            assert!(text.contains(expected), "{expected:?} not in:\n{text}");
+        }
     }
 
     fn many(cases: i64) -> IuuInput {
