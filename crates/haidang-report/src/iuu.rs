@@ -11,8 +11,8 @@
 //!
 //! [`iuu_report`] computes an [`IuuReport`]; the renderers ([`iuu_report_json`] and the
 //! exports: [`crate::iuu_report_csv_zip`], [`crate::iuu_report_geojson`],
-//! [`crate::iuu_report_pdf`]) only lay it out. The same input gives the same bytes: maps are ordered, ids
-//! sorted.
+//! [`crate::iuu_report_pdf`]) only lay it out. The same input gives the same bytes: maps
+//! are ordered, ids sorted.
 
 use std::collections::{BTreeMap, BTreeSet};
 
