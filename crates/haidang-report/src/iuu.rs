@@ -10,8 +10,9 @@
 //! ([`ConsistencyError`]).
 //!
 //! [`iuu_report`] computes an [`IuuReport`]; the renderers ([`iuu_report_json`] and the
-//! exports) only lay it out. The same input gives the same bytes: maps are ordered, ids
-//! sorted.
+//! exports: [`crate::iuu_report_csv_zip`], [`crate::iuu_report_geojson`],
+//! [`crate::iuu_report_pdf`]) only lay it out. The same input gives the same bytes: maps
+//! are ordered, ids sorted.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -806,115 +807,11 @@ pub fn iuu_report(input: &IuuInput) -> Result<IuuReport, ConsistencyError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fixture::{input, rich};
     use serde_json::{Value, json};
-    use time::macros::datetime;
 
     fn report(input: &IuuInput) -> Value {
         serde_json::to_value(iuu_report(input).unwrap()).unwrap()
-    }
-
-    fn vessel(
-        reg: &str,
-        mmsi: Option<u32>,
-        length_m: f32,
-        province: &str,
-        vms: bool,
-        positions: u64,
-    ) -> FleetVessel {
-        FleetVessel {
-            name: format!("Tàu {reg}"),
-            registration: reg.into(),
-            mmsi,
-            length_m,
-            province: province.into(),
-            has_vms: vms,
-            positions,
-        }
-    }
-
-    fn case(
-        id: i64,
-        kind: &str,
-        vessel: &str,
-        bucket_or_country: &str,
-        status: &str,
-        reason: Option<&str>,
-    ) -> ReportCase {
-        let loss = kind == "vms_loss";
-        ReportCase {
-            id,
-            kind: kind.into(),
-            vessel: Some(vessel.into()),
-            bucket: loss.then(|| bucket_or_country.into()),
-            zone_id: (!loss).then(|| format!("{bucket_or_country}-eez")),
-            country: (!loss).then(|| bucket_or_country.into()),
-            zone_class: (!loss).then(|| "foreign".into()),
-            status: status.into(),
-            closed_reason: reason.map(Into::into),
-            sanction: None,
-            detected_at: datetime!(2026-03-10 00:00 UTC),
-            position: Some((109.5, 6.25)),
-            left_at: (!loss).then_some(datetime!(2026-03-10 07:30 UTC)),
-            max_inside_m: (!loss).then_some(4_630.0),
-        }
-    }
-
-    fn input(province: Option<&str>) -> IuuInput {
-        IuuInput {
-            from: time::macros::date!(2026 - 03 - 01),
-            to: time::macros::date!(2026 - 04 - 01),
-            province: province.map(Into::into),
-            fleet: vec![
-                // 31 days: 372 positions is 12 a day.
-                vessel("KH-1", Some(574_100_001), 24.0, "Khánh Hòa", true, 372),
-                vessel("KH-2", None, 16.0, "Khánh Hòa", true, 371),
-                vessel("KH-3", None, 12.0, "Khánh Hòa", false, 0),
-                vessel("CM-1", None, 18.0, "Cà Mau", true, 900),
-            ],
-            cases: vec![
-                case(
-                    1,
-                    "vms_loss",
-                    "reg:KH-2",
-                    "6h_10d",
-                    "closed",
-                    Some("provider_outage"),
-                ),
-                case(2, "vms_loss", "reg:KH-2", "over_10d", "sanctioned", None),
-                case(3, "boundary", "mmsi:574100001", "IDN", "verified", None),
-                case(
-                    4,
-                    "boundary",
-                    "reg:CM-1",
-                    "MYS",
-                    "closed",
-                    Some("force_majeure"),
-                ),
-                case(5, "vms_loss", "mmsi:574999999", "6h_10d", "detected", None),
-            ],
-            detentions: vec![
-                Detention {
-                    id: 7,
-                    vessel: Some("reg:KH-3".into()),
-                    country: Some("IDN".into()),
-                    province: None,
-                    detained_at: datetime!(2026-03-12 04:00 UTC),
-                    position: Some((108.9, 4.1)),
-                    status: "consular_access".into(),
-                    crew_count: 9,
-                },
-                Detention {
-                    id: 8,
-                    vessel: None,
-                    country: Some("MYS".into()),
-                    province: Some("Cà Mau".into()),
-                    detained_at: datetime!(2026-03-20 04:00 UTC),
-                    position: None,
-                    status: "reported".into(),
-                    crew_count: 0,
-                },
-            ],
-        }
     }
 
     #[test]
@@ -1014,5 +911,31 @@ mod tests {
         let mut empty = input(None);
         empty.to = empty.from;
         assert!(iuu_report_json(&empty).unwrap_err().0.contains("empty"));
+    }
+
+    #[test]
+    fn countries_classes_and_sanctions_are_counted_apart() {
+        let r = report(&rich());
+        let countries: Vec<&String> = r["boundary"]["by_country"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect();
+        assert_eq!(countries, ["CHN", "IDN", "MYS", "PHL", "THA"]);
+        assert_eq!(
+            r["boundary"]["by_country"]["PHL"]["by_class"]["undelimited"]["ids"],
+            json!([6])
+        );
+        assert_eq!(r["boundary"]["total"]["ids"], json!([3, 4, 6, 9, 10]));
+        assert_eq!(
+            r["detentions_abroad"]["total"]["ids"],
+            json!([7, 8, 12, 13])
+        );
+        assert_eq!(r["cases"][5]["sanction"]["amount_vnd"], 250_000_000);
+        assert_eq!(
+            r["cases"][5]["hours_inside"],
+            Value::Null,
+            "not seen leaving"
+        );
     }
 }

@@ -28,21 +28,43 @@
 //! province) from the register, the positions counted per vessel and the compliance
 //! cases: every count lists its ids, and a report that does not add up is refused.
 //!
+//! [`iuu_report_csv_zip`] exports that report's tables as CSV in one ZIP (`README.txt`,
+//! `fleet.csv`, `vms_loss.csv`, `boundary.csv`, `detentions_abroad.csv`,
+//! `closed_without_sanction.csv`, `cases.csv`, `detentions.csv`, `annex.csv`,
+//! `consistency.csv`): RFC 4180 with CRLF line ends, UTF-8 with a byte order mark (for
+//! Excel), ids separated by spaces; the archive is dated 1980-01-01, so the same report
+//! gives the same bytes. [`iuu_report_geojson`] places its cases and detentions abroad
+//! (one Point each) and names those without a position in `without_position`.
+//! [`iuu_report_pdf`] lays it out as an A4 PDF with bilingual headings (Vietnamese, then
+//! English): the period, province and notice, every count with its ids (fleet counts of
+//! more than [`PDF_FLEET_IDS_MAX`] vessels point to `fleet.csv` instead), the case and
+//! detention lists, an annex of the vessels to look at (cases, detentions, or fewer than
+//! 12 positions a day; the full annex is in the CSV export) and the consistency checks.
+//! All three give the same bytes for the same report.
+//!
 //! **Architecture Invariant:** pure: the caller fetches, this crate renders bytes. It
 //! knows nothing of the store or of HTTP, and a pack holds no crew personal data.
 
 mod evidence;
+mod export;
+#[cfg(test)]
+mod fixture;
 mod iuu;
+mod iuu_pdf;
+mod layout;
 mod pdf;
 
 pub use evidence::{
     BoundaryDistance, EvidenceCase, EvidenceFix, EvidencePack, LineDistance, MapLine, NOTICE,
     ZoneRef, evidence_geojson, verify_sha256,
 };
+pub use export::{ExportError, iuu_report_csv_zip, iuu_report_geojson};
 pub use iuu::{
     AnnexRow, BoundaryCases, BoundaryCountry, ByOutcome, CaseRow, Check, ClosedWithoutSanction,
     Consistency, ConsistencyError, Count, Detention, DetentionCountry, DetentionRow, Detentions,
     Fleet, FleetVessel, IuuInput, IuuReport, POSITIONS_PER_DAY, Period, REPORT_NOTICE, ReportCase,
     ReportSanction, VMS_LENGTH_M, VmsLoss, iuu_report, iuu_report_json,
 };
-pub use pdf::{PdfError, evidence_pdf};
+pub use iuu_pdf::{PDF_FLEET_IDS_MAX, iuu_report_pdf};
+pub use layout::PdfError;
+pub use pdf::evidence_pdf;
