@@ -13,7 +13,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use haidang_geofence::{Boundaries, ZoneIndex};
-use haidang_report::{Detention, FleetVessel, IuuInput, ReportCase, ReportSanction};
+use haidang_report::{Detention, FleetVessel, IuuFormat, IuuInput, ReportCase, ReportSanction};
 use haidang_store::{ComplianceCase, ComplianceFilter, Store, StoreError};
 use haidang_types::Meters;
 use serde::Deserialize;
@@ -179,9 +179,6 @@ async fn deepest(
     Ok(deepest)
 }
 
-/// The formats of `GET /api/v1/reports/iuu`.
-const FORMATS: [&str; 1] = ["json"];
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct IuuQuery {
@@ -201,8 +198,9 @@ fn day(field: &str, text: &str) -> Result<Date, ApiError> {
 /// The longest period one report covers: a year and a day.
 const MAX_REPORT_DAYS: i64 = 366;
 
-/// `GET /api/v1/reports/iuu?from=DAY&to=DAY[&province=P][&format=json]`: the report of
-/// the days `from` to `to`, both included.
+/// `GET /api/v1/reports/iuu?from=DAY&to=DAY[&province=P][&format=F]`: the report of the
+/// days `from` to `to`, both included, as an attachment in [`IuuFormat`] `F` (`json`,
+/// `csv`, `geojson`, `pdf`).
 pub(crate) async fn iuu(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
@@ -220,13 +218,14 @@ pub(crate) async fn iuu(
             "a report covers at most {MAX_REPORT_DAYS} days; {from} to {to} is longer"
         )));
     }
-    let format = q.format.unwrap_or_else(|| "json".into());
-    if !FORMATS.contains(&format.as_str()) {
-        return Err(ApiError::BadRequest(format!(
-            "format {format:?} is not one of {}",
-            FORMATS.join(", ")
-        )));
-    }
+    let format_name = q.format.unwrap_or_else(|| "json".into());
+    let format = IuuFormat::parse(&format_name).ok_or_else(|| {
+        let names: Vec<&str> = IuuFormat::ALL.iter().map(|(n, _)| *n).collect();
+        ApiError::BadRequest(format!(
+            "format {format_name:?} is not one of {}",
+            names.join(", ")
+        ))
+    })?;
     let province = match (&principal.account.province, q.province) {
         (Some(own), Some(asked))
             if haidang_types::province_key(own) != haidang_types::province_key(&asked) =>
@@ -239,9 +238,14 @@ pub(crate) async fn iuu(
         (None, asked) => asked.filter(|p| !p.trim().is_empty()),
     };
     let input = iuu_input(&state.store, state.zones.as_deref(), from, end, province).await?;
-    let report =
-        haidang_report::iuu_report(&input).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let body = serde_json::to_vec_pretty(&report).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let name = format!("iuu-report-{from}_{to}.json");
-    Ok(attachment(body, "application/json", &name, None))
+    // Counting and laying out (a PDF of a national month takes seconds) off the runtime.
+    let body = tokio::task::spawn_blocking(move || {
+        let report = haidang_report::iuu_report(&input).map_err(|e| e.to_string())?;
+        format.render(&report).map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))?
+    .map_err(ApiError::Internal)?;
+    let name = format!("iuu-report-{from}_{to}.{}", format.extension());
+    Ok(attachment(body, format.content_type(), &name, None))
 }

@@ -468,6 +468,7 @@ async fn a_scripted_month_gives_exactly_the_expected_counts() {
 
     // The same query gives the same bytes.
     assert_eq!(report(&app, "fisheries", query).await.0, bytes);
+    exports_agree(&app, query, [s2, s3], [b4, b5, b9], [d_mys, d_chn]).await;
 
     // A province: its own vessels, cases and detentions.
     let (bytes, _) = report(
@@ -534,6 +535,117 @@ async fn a_scripted_month_gives_exactly_the_expected_counts() {
     )
     .await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
+}
+
+/// The CSV, GeoJSON and PDF exports of the month carry the JSON report's figures, and
+/// give the same bytes twice.
+async fn exports_agree(
+    app: &App,
+    query: &str,
+    loss: [i64; 2],
+    boundary: [i64; 3],
+    detained: [i64; 2],
+) {
+    let mut exports = Vec::new();
+    for (format, content_type) in [
+        ("csv", "application/zip"),
+        ("geojson", "application/geo+json"),
+        ("pdf", "application/pdf"),
+    ] {
+        let (bytes, ct) = report(app, "fisheries", &format!("{query}&format={format}")).await;
+        assert_eq!(ct, content_type);
+        let again = report(app, "fisheries", &format!("{query}&format={format}"))
+            .await
+            .0;
+        assert!(again == bytes, "{format}: two runs gave different bytes");
+        exports.push(bytes);
+    }
+    let joined = |ids: &[i64]| ids.iter().map(i64::to_string).collect::<Vec<_>>().join(" ");
+
+    // CSV: RFC 4180 tables (CRLF, quoted where needed), UTF-8 with a BOM for Excel.
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&exports[0])).unwrap();
+    let mut table = |name: &str| -> Vec<csv::StringRecord> {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name(name).unwrap(), &mut text).unwrap();
+        let text = text.strip_prefix('\u{feff}').expect("a BOM");
+        assert!(
+            text.ends_with("\r\n") && !text.replace("\r\n", "").contains('\r'),
+            "{name}"
+        );
+        csv::ReaderBuilder::new()
+            .from_reader(text.as_bytes())
+            .records()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let vms = table("vms_loss.csv");
+    let total = vms
+        .iter()
+        .find(|r| &r[0] == "total" && &r[1] == "total")
+        .unwrap();
+    assert_eq!((&total[2], &total[3]), ("2", joined(&loss).as_str()));
+    let border = table("boundary.csv");
+    let total = border.iter().find(|r| &r[0] == "total").unwrap();
+    assert_eq!(total.iter().last(), Some(joined(&boundary).as_str()));
+    let annex = table("annex.csv");
+    assert_eq!(annex.len(), 6);
+    assert!(
+        annex
+            .iter()
+            .any(|r| r.iter().any(|f| f == "Hải Đăng 2, \"Bình An\"")),
+        "{annex:?}"
+    );
+    let cases = table("cases.csv");
+    assert_eq!(cases.len(), 5);
+
+    // GeoJSON: a point for each case and detention with a position, the others listed.
+    let geo: Value = serde_json::from_slice(&exports[1]).unwrap();
+    let mut located: Vec<(String, i64)> = geo["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["properties"]["kind"].as_str().unwrap().to_owned(),
+                f["properties"]["id"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    located.sort();
+    let mut expected: Vec<(String, i64)> = boundary
+        .iter()
+        .map(|&id| ("boundary".to_owned(), id))
+        .collect();
+    expected.push(("detention".into(), detained[0]));
+    expected.sort();
+    assert_eq!(located, expected);
+    assert_eq!(geo["without_position"]["cases"], json!(loss));
+    assert_eq!(geo["without_position"]["detentions"], json!([detained[1]]));
+    assert!(geo["notice"].as_str().unwrap().contains("approximate"));
+
+    // PDF: the text read back carries the headings, the case numbers and the names.
+    let path = app._dir.0.join("report.pdf");
+    std::fs::write(&path, &exports[2]).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .args(["-layout", "-enc", "UTF-8"])
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils), which scripts/test installs");
+    let text = String::from_utf8(out.stdout).unwrap();
+    for needle in [
+        "Mất kết nối VMS / VMS loss",
+        "Tàu bị bắt giữ ở nước ngoài",
+        "Cà Mau",
+        "Khánh Hòa",
+        "15/QĐ-XPHC",
+        "approximate",
+    ] {
+        assert!(text.contains(needle), "the PDF lacks {needle:?}:\n{text}");
+    }
+    for id in loss.iter().chain(&boundary).chain(&detained) {
+        assert!(text.contains(&id.to_string()), "the PDF lacks case {id}");
+    }
 }
 
 #[tokio::test]

@@ -847,3 +847,79 @@ mod tests {
         assert_eq!(features[1]["properties"]["bucket"], "over_10d");
     }
 }
+
+/// The formats the IUU report is exported in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IuuFormat {
+    /// The whole report as JSON ([`crate::iuu_report_json`]).
+    Json,
+    /// Every table as CSV, in one ZIP ([`iuu_report_csv_zip`]).
+    Csv,
+    /// Where the cases happened ([`iuu_report_geojson`]).
+    GeoJson,
+    /// For print, with Vietnamese and English headings ([`crate::iuu_report_pdf`]).
+    Pdf,
+}
+
+/// Why a report could not be rendered in a format.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// The ZIP of CSV tables.
+    #[error(transparent)]
+    Export(#[from] ExportError),
+    /// The PDF.
+    #[error(transparent)]
+    Pdf(#[from] crate::PdfError),
+    /// The JSON.
+    #[error("the JSON could not be written: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+impl IuuFormat {
+    /// Every format, by name.
+    pub const ALL: [(&'static str, IuuFormat); 4] = [
+        ("json", IuuFormat::Json),
+        ("csv", IuuFormat::Csv),
+        ("geojson", IuuFormat::GeoJson),
+        ("pdf", IuuFormat::Pdf),
+    ];
+
+    /// The format called `name` (`json`, `csv`, `geojson`, `pdf`).
+    pub fn parse(name: &str) -> Option<IuuFormat> {
+        Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
+    }
+
+    /// The media type of the bytes.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            IuuFormat::Json => "application/json",
+            IuuFormat::Csv => "application/zip",
+            IuuFormat::GeoJson => "application/geo+json",
+            IuuFormat::Pdf => "application/pdf",
+        }
+    }
+
+    /// The file name extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            IuuFormat::Json => "json",
+            IuuFormat::Csv => "zip",
+            IuuFormat::GeoJson => "geojson",
+            IuuFormat::Pdf => "pdf",
+        }
+    }
+
+    /// The report in this format. The same report gives the same bytes.
+    pub fn render(self, report: &IuuReport) -> Result<Vec<u8>, RenderError> {
+        Ok(match self {
+            IuuFormat::Json => {
+                let mut bytes = serde_json::to_vec_pretty(report)?;
+                bytes.push(b'\n');
+                bytes
+            }
+            IuuFormat::Csv => iuu_report_csv_zip(report)?,
+            IuuFormat::GeoJson => iuu_report_geojson(report).into_bytes(),
+            IuuFormat::Pdf => crate::iuu_report_pdf(report)?,
+        })
+    }
+}

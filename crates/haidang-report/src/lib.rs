@@ -58,7 +58,7 @@ pub use evidence::{
     BoundaryDistance, EvidenceCase, EvidenceFix, EvidencePack, LineDistance, MapLine, NOTICE,
     ZoneRef, evidence_geojson, verify_sha256,
 };
-pub use export::{ExportError, iuu_report_csv_zip, iuu_report_geojson};
+pub use export::{ExportError, IuuFormat, RenderError, iuu_report_csv_zip, iuu_report_geojson};
 pub use iuu::{
     AnnexRow, BoundaryCases, BoundaryCountry, ByOutcome, CaseRow, Check, ClosedWithoutSanction,
     Consistency, ConsistencyError, Count, Detention, DetentionCountry, DetentionRow, Detentions,

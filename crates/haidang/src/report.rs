@@ -1,4 +1,5 @@
-//! `haidang report iuu --from DATE --to DATE [--province P] [--format F] [--output FILE]`:
+//! `haidang report iuu --from DATE --to DATE [--province P] [--format F] [--output FILE]`
+//! (`F`: json, csv, geojson, pdf):
 //! the IUU compliance report of a period (both days included), from the store's register,
 //! positions, compliance cases and consular cases (detentions abroad), gathered as the
 //! API gathers them (`haidang_api::iuu_input`). Every count lists the ids it counts; a
@@ -10,6 +11,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use haidang_geofence::ZoneIndex;
+use haidang_report::IuuFormat;
 use time::Date;
 
 /// Options of `haidang report`.
@@ -32,8 +34,9 @@ enum Command {
         /// Only this province's vessels (as the register names it).
         #[arg(long)]
         province: Option<String>,
-        /// The output format.
-        #[arg(long, default_value = "json", value_parser = ["json"])]
+        /// The output format: `json`, `csv` (a ZIP of one CSV per table), `geojson` (where
+        /// the cases happened) or `pdf`.
+        #[arg(long, default_value = "json", value_parser = ["json", "csv", "geojson", "pdf"])]
         format: String,
         /// Write here instead of to stdout.
         #[arg(long, short)]
@@ -63,7 +66,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         from,
         to,
         province,
-        format: _,
+        format,
         output,
         zones,
         database_url,
@@ -94,9 +97,9 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
             .await
             .context("cannot read the report's data")
     })?;
+    let format = IuuFormat::parse(format).context("unknown format")?;
     let report = haidang_report::iuu_report(&input)?;
-    let mut bytes = serde_json::to_vec_pretty(&report).context("cannot write JSON")?;
-    bytes.push(b'\n');
+    let bytes = format.render(&report)?;
     match output {
         Some(path) => std::fs::write(path, &bytes)
             .with_context(|| format!("cannot write {}", path.display()))?,

@@ -111,5 +111,16 @@ fn the_iuu_report_counts_the_register_and_is_the_same_twice() {
         one["fleet"]["registered"]["ids"],
         serde_json::json!(["CM-1"])
     );
+    // The same province however it is typed.
+    let typed: Value = serde_json::from_slice(&report(&["--province", "ca-mau"])).unwrap();
+    assert_eq!(typed["annex"], one["annex"]);
+    // The exports, to a file: a ZIP, a PDF.
+    for (format, magic) in [("csv", &b"PK\x03\x04"[..]), ("pdf", &b"%PDF-"[..])] {
+        let path = dir.join(format!("report.{format}"));
+        let out = report(&["--format", format, "--output", path.to_str().unwrap()]);
+        assert!(out.is_empty());
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(bytes.starts_with(magic), "{format}");
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
