@@ -586,7 +586,7 @@ async fn exports_agree(
     assert_eq!((&total[2], &total[3]), ("2", joined(&loss).as_str()));
     let border = table("boundary.csv");
     let total = border.iter().find(|r| &r[0] == "total").unwrap();
-    assert_eq!(total.iter().last(), Some(joined(&boundary).as_str()));
+    assert_eq!(total.iter().next_back(), Some(joined(&boundary).as_str()));
     let annex = table("annex.csv");
     assert_eq!(annex.len(), 6);
     assert!(
