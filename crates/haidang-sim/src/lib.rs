@@ -124,6 +124,19 @@ const PORTS: [(&str, &str, f64, f64); 10] = [
     ("LY SON", "QNg", 109.20, 15.45),
 ];
 
+/// The provinces of the ports' registration codes, as named after the 2025 merger.
+const PROVINCES: [(&str, &str); 9] = [
+    ("BD", "Gia Lai"),
+    ("BV", "TP. Hồ Chí Minh"),
+    ("KG", "An Giang"),
+    ("DNa", "Đà Nẵng"),
+    ("HP", "Hải Phòng"),
+    ("KH", "Khánh Hòa"),
+    ("CM", "Cà Mau"),
+    ("BTh", "Lâm Đồng"),
+    ("QNg", "Quảng Ngãi"),
+];
+
 const EARTH_RADIUS_NM: f64 = 3440.065;
 
 /// The simulated fleet.
@@ -252,6 +265,42 @@ impl Fleet {
     /// The boats, as they are now.
     pub fn vessels(&self) -> &[Vessel] {
         &self.vessels
+    }
+
+    /// The fleet's register, as the CSV that `haidang registry import` reads: every boat
+    /// (not the SART) with its registration, its MMSI if it has AIS, its name, a length
+    /// (AIS Class A and VMS boats 15 m and over, Class B under), its province (after the
+    /// 2025 merger), and a VMS provider and terminal for VMS boats. Deterministic.
+    pub fn register_csv(&self) -> String {
+        let mut csv = String::from(
+            "registration_number,mmsi,name,length_m,gear,province,owner,vms_provider,\
+             vms_device_id,licence_valid_from,licence_valid_to\r\n",
+        );
+        for (i, v) in self.vessels.iter().enumerate() {
+            let (mmsi, length, provider) = match v.transponder {
+                Transponder::Sart => continue,
+                Transponder::AisClassA => (v.mmsi.to_string(), 15 + i % 14, ""),
+                Transponder::AisClassB => (v.mmsi.to_string(), 8 + i % 7, ""),
+                Transponder::Vms => (String::new(), 15 + i % 12, "Vishipel"),
+            };
+            let code = v.registration.split('-').next().unwrap_or_default();
+            let province = PROVINCES
+                .iter()
+                .find(|(c, _)| *c == code)
+                .map_or(code, |(_, name)| *name);
+            let device = if provider.is_empty() {
+                String::new()
+            } else {
+                format!("VS-{}", v.mmsi)
+            };
+            let gear = ["lưới kéo", "lưới vây", "câu", "lưới rê"][i % 4];
+            csv.push_str(&format!(
+                "{},{mmsi},\"{}\",{length},{gear},{province},,{provider},{device},,\r\n",
+                v.registration,
+                v.name.replace('"', "\"\""),
+            ));
+        }
+        csv
     }
 
     /// Moves the fleet to `now_ms` and appends the lines every boat sent on the way, each

@@ -569,6 +569,7 @@ async fn serve(config: Config, args: &Args) -> anyhow::Result<()> {
     };
     if args.demo {
         crate::accounts::demo_accounts(&store, config.http).await?;
+        import_demo_register(&store, args.demo_vessels).await?;
     }
     let app = haidang_api::router_with(state, config.rate_limit)
         .into_make_service_with_connect_info::<SocketAddr>();
@@ -667,6 +668,34 @@ async fn demo_fleet(
     let _ = ingest.end_of_stream(&source).await;
 }
 
+/// The demo fleet's register (the same boats [`demo_fleet`] sails), imported at start so
+/// that the fleet register and the IUU report have boats; a restart finds it unchanged.
+fn demo_register(vessels: usize) -> anyhow::Result<Vec<haidang_store::RegistryEntry>> {
+    let fleet = Fleet::new(FleetConfig::with_vessels(vessels, 1, 0), 600);
+    let parsed = haidang_store::parse_registry_csv(fleet.register_csv().as_bytes())
+        .context("the demo register does not parse")?;
+    anyhow::ensure!(
+        parsed.errors.is_empty(),
+        "the demo register has refused rows: {:?}",
+        parsed.errors
+    );
+    Ok(parsed.entries.into_iter().map(|(_, e)| e).collect())
+}
+
+async fn import_demo_register(store: &Store, vessels: usize) -> anyhow::Result<()> {
+    let entries = demo_register(vessels)?;
+    let report = store
+        .import_registry("demo", &entries, 0)
+        .await
+        .context("cannot import the demo register")?;
+    tracing::info!(
+        inserted = report.inserted,
+        unchanged = report.unchanged,
+        "demo fleet register imported"
+    );
+    Ok(())
+}
+
 /// A database URL without its password, for messages.
 fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
@@ -693,6 +722,25 @@ fn hostname() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_demo_register_names_every_boat_but_the_sart() {
+        let entries = demo_register(40).expect("it parses");
+        let fleet = Fleet::new(FleetConfig::with_vessels(40, 1, 0), 600);
+        let boats = fleet
+            .vessels()
+            .iter()
+            .filter(|v| v.transponder != haidang_sim::Transponder::Sart)
+            .count();
+        assert_eq!(entries.len(), boats);
+        assert!(entries.iter().any(|e| e.province == "Cà Mau"));
+        assert!(
+            entries
+                .iter()
+                .filter(|e| e.vms_provider.is_some())
+                .all(|e| e.mmsi.is_none() && e.length_m >= 15.0)
+        );
+    }
 
     #[test]
     fn passwords_are_not_printed() {
