@@ -12,6 +12,7 @@ use axum::Extension;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::response::Response;
+use geo::Distance as _;
 use haidang_geofence::{Boundaries, ZoneIndex};
 use haidang_report::{Detention, FleetVessel, IuuFormat, IuuInput, ReportCase, ReportSanction};
 use haidang_store::{ComplianceCase, ComplianceFilter, Store, StoreError};
@@ -26,6 +27,10 @@ use crate::{ApiError, AppState};
 /// How far inside a zone the depth of a boundary case is looked for: 400 km, beyond any
 /// exclusive economic zone's 200 nm.
 const DEPTH_REACH: Meters = Meters(400_000.0);
+
+/// How far a vessel moves before its depth inside a zone is measured again: the depth
+/// reported is within this of the deepest fix's.
+const DEPTH_STEP: f64 = 200.0;
 
 /// The longest stay inside a zone that is searched for the deepest fix when the vessel was
 /// not seen leaving: to the end of the period, at most 31 days after the entry.
@@ -133,7 +138,8 @@ fn report_case(c: ComplianceCase, max_inside_m: Option<f64>) -> ReportCase {
 
 /// A boundary case's deepest fix inside its zone, metres from the zone's boundary: over
 /// the vessel's track from the entry to its exit (else to `period_end`, at most
-/// [`MAX_STAY`]). `None` for other cases, an unknown zone, or no fix inside.
+/// [`MAX_STAY`]), to within [`DEPTH_STEP`]. `None` for other cases, an unknown zone, or
+/// no fix inside.
 async fn deepest(
     store: &Store,
     zones: &ZoneIndex,
@@ -157,7 +163,15 @@ async fn deepest(
     let track = store.track(vessel, case.detected_at, until).await?;
     let (mut inside, mut near) = (Vec::new(), Vec::new());
     let mut deepest: Option<f64> = None;
+    let mut measured: Option<geo::Point> = None;
     for p in &track {
+        // Depth changes by at most the distance moved: a fix within DEPTH_STEP of one
+        // measured adds nothing the report shows (an AIS boat reports every few seconds).
+        let here = geo::Point::new(p.position.lon(), p.position.lat());
+        if measured.is_some_and(|m| geo::Haversine.distance(m, here) < DEPTH_STEP) {
+            continue;
+        }
+        measured = Some(here);
         zones.zones_at(p.position, &mut inside);
         if !inside.contains(&zone) {
             continue;
