@@ -26,8 +26,8 @@
 //! | `GET /api/v1/stats` | 200, the store's row counts and the pipeline's counters; 503 if the store does not answer |
 //! | `GET /api/v1/zones` | 200, the zone set as loaded (`application/geo+json`); 404 when none is configured |
 //! | `POST /api/v1/registry[?dry_run=true]` | body: the fleet register as CSV (`text/csv`, at most 16 MiB; columns in `haidang_store::REGISTRY_COLUMNS`); 200, what the import did (`inserted`, `updated`, `unchanged`, `rejected`) and each refused row's `line` and `problems`; the valid rows are stored even when others are refused; 415 without `text/csv`, 422 for a file refused whole (a required column missing), 413 |
-//! | `GET /api/v1/compliance/cases[?kind=&status=&from=&to=]` | 200, `{"cases", "truncated"}`: the compliance cases the store opened from alerts (`vms_loss` with `bucket` `6h_10d` or `over_10d`; `boundary` with zone, class and country), oldest detection first; 400 for a bad filter |
-//! | `GET /api/v1/compliance/cases/{id}` | 200, the case with its `history`; 404 |
+//! | `GET /api/v1/compliance/cases[?kind=&status=&from=&to=]` | 200, `{"cases", "truncated"}`: the compliance cases the store opened from alerts (`vms_loss` with `bucket` `6h_10d` or `over_10d`; `boundary` with zone, class and country), oldest detection first; a province's fisheries account sees only the cases of vessels the register puts in its province; 400 for a bad filter |
+//! | `GET /api/v1/compliance/cases/{id}` | 200, the case with its `history`; 404 (also for a case outside a province account's province) |
 //! | `POST /api/v1/compliance/cases/{id}/verify`, `…/sanction`, `…/close` | bodies `{"note"}`, `{"decision_number", "amount_vnd", "decided_on", "payment_proof", "note"}`, `{"reason", "note"}`; 200, the case; 404; 409 when the workflow does not allow it (detected → verified → sanctioned, or closed from detected or verified); 422 for a bad body or reason |
 //! | `POST /api/v1/manual-reports` | `{"vessel", "fix_time", "lon", "lat", "channel", "note"}`: a captain's position by radio or phone; 201 with its id; 400/422 |
 //! | `GET /api/v1/vessels/{vessel}/manual-reports` | 200, the vessel's manual reports by fix time |
