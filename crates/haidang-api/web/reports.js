@@ -31,18 +31,18 @@
       unregistered: "Vụ việc của tàu không có trong sổ đăng ký",
       consistency: "Kiểm tra tính nhất quán",
       consistent: "Nhất quán: mọi tổng bằng tổng các phần.", inconsistent: "KHÔNG nhất quán",
-      total: "Tổng", bucket: "Mức", country: "Nước", reason: "Lý do",
+      total: "Tổng", bucket: "Mức", country: "Nước", reason: "Lý do", no_country: "(không rõ nước)",
       cases_title: "Vụ việc trong kỳ", kind: "Loại", vessel: "Tàu", bucket_or_zone: "Mức / nước, vùng",
       detected_at: "Phát hiện lúc (UTC)", status: "Trạng thái", outcome: "Kết quả", actions: "Thao tác",
       cases_empty: "Không có vụ việc nào trong kỳ.",
       cases_province: "Chỉ các vụ việc được tính trong báo cáo của tỉnh.",
       cases_truncated: "Danh sách bị cắt bớt: chỉ hiển thị những vụ việc đầu tiên.",
       k_vms_loss: "Mất tín hiệu VMS", k_boundary: "Vượt ranh giới",
-      b_6h_10d: "6 giờ – 10 ngày", b_over_10d: "trên 10 ngày",
-      c_foreign: "vùng biển nước ngoài", c_undelimited: "vùng chưa phân định",
+      b_6h_10d: "6 giờ – 10 ngày", b_over_10d: "trên 10 ngày", b_unknown: "(không rõ)",
+      c_foreign: "vùng biển nước ngoài", c_undelimited: "vùng chưa phân định", c_unknown: "(không rõ)",
       detected: "đã phát hiện", verified: "đã xác minh", sanctioned: "đã xử phạt", closed: "đã đóng",
       r_provider_outage: "nhà cung cấp VMS gián đoạn", r_force_majeure: "bất khả kháng",
-      r_at_port: "tàu ở cảng", r_no_violation: "không vi phạm", r_other: "lý do khác",
+      r_at_port: "tàu ở cảng", r_no_violation: "không vi phạm", r_other: "lý do khác", r_unknown: "(không rõ)",
       d_reported: "đã báo tin", d_verified: "đã xác minh", d_consular_access: "đã tiếp xúc lãnh sự",
       d_legal_proceedings: "đang tố tụng", d_released: "đã được thả", d_repatriated: "đã về nước",
       d_closed: "đã đóng",
@@ -68,18 +68,18 @@
       unregistered: "Cases of vessels not in the register",
       consistency: "Consistency check",
       consistent: "Consistent: every total equals the sum of its parts.", inconsistent: "NOT consistent",
-      total: "Total", bucket: "Bucket", country: "Country", reason: "Reason",
+      total: "Total", bucket: "Bucket", country: "Country", reason: "Reason", no_country: "(no country)",
       cases_title: "Cases in the period", kind: "Kind", vessel: "Vessel", bucket_or_zone: "Bucket / country, zone",
       detected_at: "Detected at (UTC)", status: "Status", outcome: "Outcome", actions: "Actions",
       cases_empty: "No case in the period.",
       cases_province: "Only the cases the province's report counts.",
       cases_truncated: "The list is cut short: only the first cases are shown.",
       k_vms_loss: "VMS loss", k_boundary: "Boundary",
-      b_6h_10d: "6 h – 10 days", b_over_10d: "over 10 days",
-      c_foreign: "foreign waters", c_undelimited: "undelimited waters",
+      b_6h_10d: "6 h – 10 days", b_over_10d: "over 10 days", b_unknown: "(unknown)",
+      c_foreign: "foreign waters", c_undelimited: "undelimited waters", c_unknown: "(unknown)",
       detected: "detected", verified: "verified", sanctioned: "sanctioned", closed: "closed",
       r_provider_outage: "VMS provider outage", r_force_majeure: "force majeure",
-      r_at_port: "at port", r_no_violation: "no violation", r_other: "other",
+      r_at_port: "at port", r_no_violation: "no violation", r_other: "other", r_unknown: "(unknown)",
       d_reported: "reported", d_verified: "verified", d_consular_access: "consular access",
       d_legal_proceedings: "legal proceedings", d_released: "released", d_repatriated: "repatriated",
       d_closed: "closed",
@@ -218,6 +218,8 @@
   }
 
   const empty = () => ({ count: 0, ids: [] });
+  // The report counts a case without a country under `none` (detentions: `unknown`).
+  const countryLabel = (c) => (c === "none" || c === "unknown" ? t("no_country") : c);
 
   function renderReport() {
     const box = $("report");
@@ -243,17 +245,21 @@
         };
       }).concat([{ label: t("total"), attrs: { class: "total-row" }, cells: [{ count: r.vms_loss.total, opts: { ids: "case", id: "count-vms-loss-total", testid: "count-vms-loss" } }] }]));
 
-    countTable($("boundary"), [t("country"), t("total")].concat(CLASSES.map((c) => t(`c_${c}`)), OUTCOMES.map(t)),
+    const classes = CLASSES.slice();
+    for (const x of Object.values(r.boundary.by_country)) {
+      for (const c of Object.keys(x.by_class)) if (!classes.includes(c)) classes.push(c);
+    }
+    countTable($("boundary"), [t("country"), t("total")].concat(classes.map((c) => t(`c_${c}`)), OUTCOMES.map(t)),
       Object.entries(r.boundary.by_country).map(([country, x]) => ({
-        label: country, attrs: { "data-country": country },
+        label: countryLabel(country), attrs: { "data-country": country },
         cells: [{ count: x.total, opts: { ids: "case" } }]
-          .concat(CLASSES.map((c) => ({ count: x.by_class[c] || empty(), opts: { ids: "case" } })))
+          .concat(classes.map((c) => ({ count: x.by_class[c] || empty(), opts: { ids: "case" } })))
           .concat(OUTCOMES.map((o) => ({ count: x.by_outcome[o] || empty(), opts: { ids: "case" } }))),
       })).concat([{ label: t("total"), attrs: { class: "total-row" }, cells: [{ count: r.boundary.total, opts: { ids: "case", id: "count-boundary-total", testid: "count-boundary" } }] }]));
 
     countTable($("detentions"), [t("country"), t("total")].concat(DETENTION_STATUSES.map((s) => t(`d_${s}`))),
       Object.entries(r.detentions_abroad.by_country).map(([country, x]) => ({
-        label: country, attrs: { "data-country": country },
+        label: countryLabel(country), attrs: { "data-country": country },
         cells: [{ count: x.total, opts: { ids: "detention" } }]
           .concat(DETENTION_STATUSES.map((s) => ({ count: x.by_status[s] || empty(), opts: { ids: "detention" } }))),
       })).concat([{ label: t("total"), attrs: { class: "total-row" }, cells: [{ count: r.detentions_abroad.total, opts: { ids: "detention", id: "count-detentions-total", testid: "count-detentions" } }] }]));
