@@ -713,3 +713,160 @@ async fn consular_staff_follow_a_case_and_read_its_crew_with_a_reason() {
     assert_eq!(entries[0]["reason"], "thông báo cho gia đình");
     drop(server);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fisheries_officer_reads_the_iuu_report_and_closes_a_boundary_case_from_it() {
+    let store = TestStore::sqlite("web-reports");
+    let server = Server::start(&store.url, &["--demo", "--demo-vessels", "20"]);
+    // The demo printed its administrator's password before it served.
+    let printed = server.stdout.lock().expect("lock").join("\n");
+    let password = printed
+        .split("as demo with password ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no demo login in {printed:?}"))
+        .to_owned();
+    let base = format!("http://{}", server.http);
+    let http_addr = server.http;
+    let token = server.token.clone();
+    // The demo's crossings happen in its replayed hours, so their cases are from today or
+    // (just after midnight) yesterday.
+    let today = time::OffsetDateTime::now_utc().date();
+    let from = today.previous_day().expect("yesterday").to_string();
+    let to = today.to_string();
+
+    with_browser("reports", move |client| async move {
+        log_in(&client, &base, "demo", &password).await;
+        // A boundary case opened from a crossing (the demo's first minute).
+        let deadline = Instant::now() + Duration::from_secs(90);
+        loop {
+            let (status, body) = support::http_as(
+                http_addr,
+                Some(&token),
+                "GET",
+                "/api/v1/compliance/cases?kind=boundary&status=detected",
+                None,
+            )
+            .expect("cases");
+            assert_eq!(status, 200, "{body}");
+            let cases: Value = serde_json::from_str(&body).expect("JSON");
+            if cases["cases"].as_array().is_some_and(|c| !c.is_empty()) {
+                break;
+            }
+            assert!(Instant::now() < deadline, "no boundary case from the demo: {body}");
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+
+        client
+            .goto(&format!("{base}/reports"))
+            .await
+            .expect("the report page opens");
+        wait_for(
+            &client,
+            "the report page ready",
+            Duration::from_secs(20),
+            "return window.haidangReports && window.haidangReports.ready",
+        )
+        .await;
+        // The default period is the previous calendar month; this one covers today.
+        js(
+            &client,
+            &format!(
+                "document.getElementById('report-from').value = {from:?}; \
+                 document.getElementById('report-to').value = {to:?}; return true"
+            ),
+        )
+        .await;
+        click(&client, "report-show").await;
+        wait_for(
+            &client,
+            "the report shown",
+            Duration::from_secs(30),
+            "return document.getElementById('report').dataset.state === 'shown' \
+             && document.getElementById('report-error').hidden",
+        )
+        .await;
+
+        // The notice about approximate boundaries is on screen.
+        let notice = client
+            .find(Locator::Id("report-notice"))
+            .await
+            .expect("the notice");
+        assert!(notice.is_displayed().await.expect("displayed"), "the notice is visible");
+        let text = notice.text().await.expect("text");
+        assert!(text.contains("Zone boundaries are approximate"), "{text}");
+        assert!(text.contains("Ranh giới vùng biển là gần đúng"), "{text}");
+
+        // The boundary count is the number of boundary cases listed, at least one.
+        let counts = js(
+            &client,
+            "return [Number(document.getElementById('count-boundary-total').dataset.count), \
+             document.querySelectorAll('#case-table tbody tr[data-kind=boundary]').length]",
+        )
+        .await;
+        assert_eq!(counts[0], counts[1], "boundary count and rows: {counts}");
+        assert!(counts[0].as_u64().unwrap_or(0) >= 1, "{counts}");
+        let closed = js(
+            &client,
+            "return Number(document.getElementById('count-closed-total').dataset.count)",
+        )
+        .await;
+        assert_eq!(closed, json!(0));
+
+        // The CSV download is a zip, in the same session.
+        let csv = js(
+            &client,
+            "return fetch(document.getElementById('dl-csv').href, {credentials: 'same-origin'}) \
+             .then(r => r.status + ' ' + r.headers.get('content-type'))",
+        )
+        .await;
+        assert_eq!(csv, json!("200 application/zip"), "the CSV link");
+
+        // A boundary case closed as no violation through its row's form.
+        let id = js(
+            &client,
+            "const r = document.querySelector('#case-table tbody tr[data-kind=boundary][data-status=detected]'); \
+             return r && r.dataset.id",
+        )
+        .await;
+        let id = id.as_str().expect("a detected boundary case listed").to_owned();
+        // A case number in the report leads to its row.
+        client
+            .find(Locator::Css(&format!("#boundary a.case-link[data-case=\"{id}\"]")))
+            .await
+            .expect("the case number in the boundary table")
+            .click()
+            .await
+            .expect("click");
+        wait_for(
+            &client,
+            "the case's row highlighted",
+            Duration::from_secs(5),
+            &format!("return document.getElementById('case-{id}').classList.contains('highlight')"),
+        )
+        .await;
+        click(&client, &format!("close-{id}")).await;
+        js(
+            &client,
+            &format!("document.getElementById('close-reason-{id}').value = 'no_violation'; return true"),
+        )
+        .await;
+        type_into(&client, &format!("close-note-{id}"), "đã kiểm tra: tàu trong vùng của ta").await;
+        click(&client, &format!("close-submit-{id}")).await;
+        wait_for(
+            &client,
+            "closed without sanction: 1",
+            Duration::from_secs(30),
+            &format!(
+                "const c = document.getElementById('count-closed-total'); \
+                 const r = document.getElementById('case-{id}'); \
+                 return c && c.dataset.count === '1' && r && r.dataset.status === 'closed' \
+                 && document.querySelector('#closed tr[data-reason=no_violation] .count').dataset.count === '1'"
+            ),
+        )
+        .await;
+        assert_no_problems(&client).await;
+    })
+    .await;
+    drop(server);
+}

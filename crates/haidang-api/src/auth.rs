@@ -109,6 +109,8 @@ pub(crate) const ROUTES: &[(Method, &str, Group)] = &[
     (Method::POST, "/api/v1/login", Public),
     (Method::GET, "/", Read),
     (Method::GET, "/cases", CaseRead),
+    // The IUU report page: operators see its cases; the report itself is `Reports`.
+    (Method::GET, "/reports", ComplianceRead),
     (Method::POST, "/api/v1/logout", Account),
     (Method::GET, "/api/v1/me", Account),
     (Method::GET, "/api/v1/openapi.json", Read),
@@ -270,7 +272,7 @@ pub(crate) async fn authorize(
     let principal = match authenticate(&state.store, request.headers()).await {
         Ok(Some(p)) => p,
         // The pages send a browser to the login page.
-        Ok(None) if path == "/" || path == "/cases" => {
+        Ok(None) if path == "/" || path == "/cases" || path == "/reports" => {
             return Redirect::to("/login").into_response();
         }
         Ok(None) => {

@@ -1,6 +1,7 @@
 //! The live map's static files (`web/`), built into the binary: `/` is the page and
 //! `/assets/…` its script, style, basemap and the vendored Leaflet; `/login` is the login
-//! page, `/cases` the consular cases page. The map and cases pages need a session (without one a browser is sent to `/login`); the
+//! page, `/cases` the consular cases page, `/reports` the IUU report page. The map, cases
+//! and report pages need a session (without one a browser is sent to `/login`); the
 //! login page and every asset are public: they are the same for everyone and hold no data.
 //!
 //! Every answer carries a strict Content-Security-Policy (only this origin; no inline
@@ -159,6 +160,25 @@ const ASSETS: &[Asset] = &[
         caching: Caching::Revalidate,
         body: include_bytes!("../web/cases.css"),
     },
+    // The IUU report page (served at `/reports`, behind a login) and its files.
+    Asset {
+        path: "reports.html",
+        content_type: "text/html; charset=utf-8",
+        caching: Caching::Revalidate,
+        body: include_bytes!("../web/reports.html"),
+    },
+    Asset {
+        path: "reports.js",
+        content_type: JS,
+        caching: Caching::Revalidate,
+        body: include_bytes!("../web/reports.js"),
+    },
+    Asset {
+        path: "reports.css",
+        content_type: CSS,
+        caching: Caching::Revalidate,
+        body: include_bytes!("../web/reports.css"),
+    },
 ];
 
 /// `/` and `/assets/{path}`, merged into the API's router by `router`.
@@ -167,6 +187,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/", get(index))
         .route("/login", get(login))
         .route("/cases", get(cases))
+        .route("/reports", get(reports))
         .route("/assets/{*path}", get(asset))
 }
 
@@ -180,6 +201,10 @@ async fn login(headers: HeaderMap) -> Result<Response, ApiError> {
 
 async fn cases(headers: HeaderMap) -> Result<Response, ApiError> {
     asset(Path("cases.html".to_owned()), headers).await
+}
+
+async fn reports(headers: HeaderMap) -> Result<Response, ApiError> {
+    asset(Path("reports.html".to_owned()), headers).await
 }
 
 async fn asset(Path(path): Path<String>, headers: HeaderMap) -> Result<Response, ApiError> {
@@ -284,7 +309,8 @@ mod tests {
     fn the_page_has_no_inline_script_or_style() {
         let login = ASSETS.iter().find(|a| a.path == "login.html").unwrap();
         let cases = ASSETS.iter().find(|a| a.path == "cases.html").unwrap();
-        for page in [INDEX.body, login.body, cases.body] {
+        let reports = ASSETS.iter().find(|a| a.path == "reports.html").unwrap();
+        for page in [INDEX.body, login.body, cases.body, reports.body] {
             let page = std::str::from_utf8(page).unwrap();
             for bad in [
                 "<script>",
@@ -316,7 +342,8 @@ mod tests {
             assert!(!page.contains(bad), "index.html contains {bad:?}");
         }
         for bad in ["http://", "https://"] {
-            for a in [&INDEX].into_iter().chain(ASSETS.iter().take(3)) {
+            let own = ASSETS.iter().filter(|a| a.path.starts_with("reports."));
+            for a in [&INDEX].into_iter().chain(ASSETS.iter().take(3)).chain(own) {
                 let text = std::str::from_utf8(a.body).unwrap();
                 assert!(
                     text.lines().all(|l| !l.contains(bad)
@@ -327,6 +354,38 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn the_report_page_names_its_own_files_and_every_element_its_script_uses() {
+        let page = std::str::from_utf8(
+            ASSETS
+                .iter()
+                .find(|a| a.path == "reports.html")
+                .unwrap()
+                .body,
+        )
+        .unwrap();
+        for file in ["/assets/reports.js", "/assets/reports.css"] {
+            assert!(
+                page.contains(&format!("\"{file}\"")),
+                "reports.html names {file}"
+            );
+        }
+        let script =
+            std::str::from_utf8(ASSETS.iter().find(|a| a.path == "reports.js").unwrap().body)
+                .unwrap();
+        // Every fixed element the script looks up by id is in the page.
+        for part in script.split("$(\"").skip(1) {
+            let id = part.split('"').next().unwrap();
+            assert!(
+                page.contains(&format!("id=\"{id}\"")),
+                "reports.html has no #{id}"
+            );
+        }
+        assert!(script.contains("/api/v1/reports/iuu"));
+        // The page's own strings come in both languages.
+        assert!(script.contains("vi: {") && script.contains("en: {"));
     }
 
     #[test]
