@@ -15,6 +15,7 @@
 
   const STRINGS = {
     vi: {
+      geo_notice: "Ranh giới vùng biển là gần đúng, không phải đường ranh giới pháp lý; vị trí là do tàu tự báo.",
       title: "Báo cáo IUU", map: "Bản đồ", consular_cases: "Hồ sơ lãnh sự", logout: "Đăng xuất",
       lang_other: "English", from: "Từ ngày", to: "Đến ngày (kể cả)", province: "Tỉnh",
       province_all: "Cả nước (để trống)", show: "Xem", download: "Tải về:",
@@ -52,6 +53,7 @@
       decision: "QĐ", paid: "đã nộp", unpaid: "chưa nộp",
     },
     en: {
+      geo_notice: "Zone boundaries are approximate, not legal lines; positions are as the vessels reported them.",
       title: "IUU report", map: "Map", consular_cases: "Consular cases", logout: "Log out",
       lang_other: "Tiếng Việt", from: "From", to: "To (included)", province: "Province",
       province_all: "Whole country (leave empty)", show: "Show", download: "Download:",
