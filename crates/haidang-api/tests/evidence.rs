@@ -230,31 +230,6 @@ async fn the_evidence_pack_of_a_scripted_detention() {
     .await;
 }
 
-/// The text of `pdf` as `pdftotext` (Debian poppler-utils) extracts it.
-fn pdftotext(pdf: &[u8]) -> String {
-    let dir = std::env::temp_dir().join(format!(
-        "haidang-api-evidence-{}-{}",
-        std::process::id(),
-        OffsetDateTime::now_utc().unix_timestamp_nanos()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("pack.pdf");
-    std::fs::write(&file, pdf).unwrap();
-    let out = std::process::Command::new("pdftotext")
-        .args(["-enc", "UTF-8"])
-        .arg(&file)
-        .arg("-")
-        .output()
-        .expect("pdftotext (Debian poppler-utils) runs");
-    std::fs::remove_dir_all(&dir).unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
 /// The file `name` attached to `pdf`, as `pdfdetach` (Debian poppler-utils) saves it.
 fn pdf_attachment(pdf: &[u8], name: &str) -> Vec<u8> {
     let dir = std::env::temp_dir().join(format!(
@@ -355,7 +330,7 @@ async fn the_evidence_pack_as_pdf() {
     );
     assert_eq!(reply.content_type, "application/pdf");
     assert!(reply.body.starts_with(b"%PDF-"));
-    let text = pdftotext(&reply.body);
+    let text = support::pdftotext(&reply.body);
     let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
     for expected in [
         "Hải Đăng 07 (mmsi:574000007)",

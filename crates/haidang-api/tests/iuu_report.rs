@@ -624,15 +624,7 @@ async fn exports_agree(
     assert!(geo["notice"].as_str().unwrap().contains("approximate"));
 
     // PDF: the text read back carries the headings, the case numbers and the names.
-    let path = app._dir.0.join("report.pdf");
-    std::fs::write(&path, &exports[2]).unwrap();
-    let out = std::process::Command::new("pdftotext")
-        .args(["-layout", "-enc", "UTF-8"])
-        .arg(&path)
-        .arg("-")
-        .output()
-        .expect("pdftotext (poppler-utils), which scripts/test installs");
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = support::pdftotext(&exports[2]);
     for needle in [
         "Mất kết nối VMS / VMS loss",
         "Tàu bị bắt giữ ở nước ngoài",

@@ -405,3 +405,28 @@ pub fn type1(mmsi: u32, lon: f64, lat: f64, t_s: i64) -> String {
         .map(|line| format!("{tag}{line}"))
         .collect()
 }
+
+/// The text of `pdf` as `pdftotext` (Debian poppler-utils) extracts it.
+pub fn pdftotext(pdf: &[u8]) -> String {
+    let dir = std::env::temp_dir().join(format!(
+        "haidang-api-pdf-{}-{}",
+        std::process::id(),
+        time::OffsetDateTime::now_utc().unix_timestamp_nanos()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("pack.pdf");
+    std::fs::write(&file, pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .args(["-enc", "UTF-8"])
+        .arg(&file)
+        .arg("-")
+        .output()
+        .expect("pdftotext (Debian poppler-utils) runs");
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
