@@ -477,8 +477,7 @@ pub(crate) async fn add_crew(
     let body = json(body)?;
     let date_of_birth = text("date_of_birth", body.date_of_birth.as_deref(), 10)?;
     if let Some(d) = &date_of_birth {
-        let format = time::format_description::well_known::Iso8601::DATE;
-        time::Date::parse(d, &format).map_err(|_| {
+        haidang_store::parse_day(d).ok_or_else(|| {
             ApiError::Unprocessable("date_of_birth is a date such as 1985-04-30".into())
         })?;
     }

@@ -152,9 +152,8 @@ pub(crate) async fn sanction(
             "amount_vnd is a fine in đồng, 0 or more".into(),
         ));
     }
-    let format = time::format_description::well_known::Iso8601::DATE;
-    let decided_on = time::Date::parse(&body.decided_on, &format)
-        .map_err(|_| ApiError::Unprocessable("decided_on is a date such as 2026-03-02".into()))?;
+    let decided_on = haidang_store::parse_day(&body.decided_on)
+        .ok_or_else(|| ApiError::Unprocessable("decided_on is a date such as 2026-03-02".into()))?;
     let sanction = Sanction {
         decision_number,
         amount_vnd: body.amount_vnd,

@@ -203,8 +203,7 @@ pub(crate) struct IuuQuery {
 }
 
 fn day(field: &str, text: &str) -> Result<Date, ApiError> {
-    let format = time::format_description::well_known::Iso8601::DATE;
-    Date::parse(text, &format).map_err(|_| {
+    haidang_store::parse_day(text).ok_or_else(|| {
         ApiError::BadRequest(format!("{field} {text:?} is not a day such as 2026-03-01"))
     })
 }

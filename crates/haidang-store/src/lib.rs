@@ -69,6 +69,7 @@ pub use compliance::{
 pub use error::{Result, StoreError};
 pub use model::{
     BBox, Counts, NewPosition, QuarantinedLine, StoredPosition, VesselId, VesselStatic, ZoneEvent,
+    parse_day,
 };
 pub use pg::PgStore;
 pub use registry::{

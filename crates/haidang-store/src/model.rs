@@ -235,14 +235,14 @@ pub(crate) fn from_micros(us: i64) -> Result<OffsetDateTime, time::error::Compon
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(us) * 1000)
 }
 
-/// `t` in UTC, cut to the microsecond: what the store keeps.
 /// A calendar day written `YYYY-MM-DD` (how SQLite keeps dates).
 pub(crate) fn day_text(d: time::Date) -> String {
     d.to_string()
 }
 
-/// A day written `YYYY-MM-DD` (four, two and two digits), if it is one.
-pub(crate) fn parse_day(text: &str) -> Option<time::Date> {
+/// A day written `YYYY-MM-DD` (four, two and two digits), if it is one: the one day
+/// format of the store, the API and the command line.
+pub fn parse_day(text: &str) -> Option<time::Date> {
     let mut parts = text.split('-');
     let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
     if parts.next().is_some() || y.len() != 4 || m.len() != 2 || d.len() != 2 {

@@ -57,8 +57,8 @@ enum Command {
 }
 
 fn parse_date(text: &str) -> Result<Date, String> {
-    let format = time::format_description::well_known::Iso8601::DATE;
-    Date::parse(text, &format).map_err(|_| format!("{text:?} is not a date such as 2026-03-01"))
+    haidang_store::parse_day(text)
+        .ok_or_else(|| format!("{text:?} is not a date such as 2026-03-01"))
 }
 
 pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
