@@ -155,6 +155,8 @@ pub struct ZoneIndex {
     /// `None` when the zone set reaches the antimeridian or the polar regions.
     alerting_grid: Option<NearGrid>,
     all_edges: RTree<Edge>,
+    /// Every edge in a grid, as `alerting_grid` (the tracker asks for all boundaries).
+    all_grid: Option<NearGrid>,
     n_edges: usize,
 }
 
@@ -192,6 +194,7 @@ impl ZoneIndex {
         let mut alerting = Vec::new();
         let mut alerting_raw: Vec<RawEdge> = Vec::new();
         let mut all = Vec::new();
+        let mut all_raw: Vec<RawEdge> = Vec::new();
         for (rings, &zone) in parts.iter().zip(&part_zone) {
             let is_alerting = zones[zone as usize].class.is_alerting();
             for ring in rings {
@@ -206,21 +209,26 @@ impl ZoneIndex {
                         alerting_raw.push((w[0], w[1], zone));
                     }
                     all.push(Edge::new(w[0], w[1], zone));
+                    all_raw.push((w[0], w[1], zone));
                 }
             }
         }
         let n_edges = all.len();
+        let near_grid = |edges: &[RawEdge]| {
+            NearGrid::build(
+                edges,
+                NEAR_GRID_REACH_METERS / sphere::EARTH_RADIUS_METERS,
+                NEAR_GRID_CELL_DEG,
+            )
+        };
         Ok(ZoneIndex {
             zones,
             part_zone,
             grid,
             alerting_edges: RTree::bulk_load(alerting),
-            alerting_grid: NearGrid::build(
-                &alerting_raw,
-                NEAR_GRID_REACH_METERS / sphere::EARTH_RADIUS_METERS,
-                NEAR_GRID_CELL_DEG,
-            ),
+            alerting_grid: near_grid(&alerting_raw),
             all_edges: RTree::bulk_load(all),
+            all_grid: near_grid(&all_raw),
             n_edges,
         })
     }
@@ -298,7 +306,11 @@ impl ZoneIndex {
     ) {
         out.clear();
         let angle_limit = (within.0 / earth.radius()).clamp(0.0, std::f64::consts::PI);
-        if let (Boundaries::Alerting, Some(grid)) = (which, &self.alerting_grid)
+        let grid = match which {
+            Boundaries::Alerting => &self.alerting_grid,
+            Boundaries::All => &self.all_grid,
+        };
+        if let Some(grid) = grid
             && angle_limit <= grid.reach()
         {
             grid.nearest(p.lon(), p.lat(), angle_limit, earth.radius(), out);
@@ -364,7 +376,8 @@ impl ZoneIndex {
             crossed_cells,
             heap_bytes: self.grid.heap_bytes()
                 + edge_bytes
-                + self.alerting_grid.as_ref().map_or(0, NearGrid::heap_bytes),
+                + self.alerting_grid.as_ref().map_or(0, NearGrid::heap_bytes)
+                + self.all_grid.as_ref().map_or(0, NearGrid::heap_bytes),
         }
     }
 }
@@ -489,13 +502,14 @@ mod tests {
     fn brute_nearest(
         parts: &[(u32, Polygon<f64>)],
         zones: &[Zone],
+        which: Boundaries,
         p: (f64, f64),
         within: f64,
     ) -> Vec<(u32, f64)> {
         let pt = Point::new(p.0, p.1);
         let mut best: Vec<(u32, f64)> = Vec::new();
         for (zone, poly) in parts {
-            if !zones[*zone as usize].class.is_alerting() {
+            if which == Boundaries::Alerting && !zones[*zone as usize].class.is_alerting() {
                 continue;
             }
             for ring in std::iter::once(poly.exterior()).chain(poly.interiors()) {
@@ -532,7 +546,7 @@ mod tests {
 
     /// Checks `nearest_boundaries` against brute force within `within` metres (the grid
     /// answers up to 10 nm, the R-tree beyond).
-    fn check_distances(text: &str, within: f64, cases: u32, batch: usize) {
+    fn check_distances(text: &str, which: Boundaries, within: f64, cases: u32, batch: usize) {
         assert!(within <= 50_000.0, "brute_nearest's filter");
         let index = ZoneIndex::from_geojson(text).unwrap();
         let parts = brute_parts(text);
@@ -547,10 +561,11 @@ mod tests {
                             &Haversine,
                             LatLon::new(x, y).unwrap(),
                             Meters(within),
-                            Boundaries::Alerting,
+                            which,
                             &mut out,
                         );
-                        let expect = brute_nearest(&parts, &index.zones, (x, y), within + 1.0);
+                        let expect =
+                            brute_nearest(&parts, &index.zones, which, (x, y), within + 1.0);
                         for &(zone, d) in &expect {
                             match out.iter().find(|n| n.zone.0 == zone) {
                                 Some(n) => prop_assert!(
@@ -672,17 +687,20 @@ mod tests {
         ))
         .unwrap();
         assert!(shipped().alerting_grid.is_some());
-        // Through the distance grid: at its reach, and well inside it.
-        for seed in 1..=3 {
-            check_distances(&synthetic(seed), NEAR_GRID_REACH_METERS, 10, 200);
+        assert!(shipped().all_grid.is_some());
+        for which in [Boundaries::Alerting, Boundaries::All] {
+            // Through the distance grids: at their reach, and well inside it.
+            for seed in 1..=3 {
+                check_distances(&synthetic(seed), which, NEAR_GRID_REACH_METERS, 10, 200);
+            }
+            check_distances(&text, which, NEAR_GRID_REACH_METERS, 10, 300);
+            check_distances(&text, which, 3_000.0, 5, 300);
+            // Through the R-trees: beyond the grids' reach.
+            for seed in 1..=2 {
+                check_distances(&synthetic(seed), which, 20_000.0, 5, 200);
+            }
+            check_distances(&text, which, 40_000.0, 5, 300);
         }
-        check_distances(&text, NEAR_GRID_REACH_METERS, 10, 300);
-        check_distances(&text, 3_000.0, 5, 300);
-        // Through the R-tree: beyond the grid's reach.
-        for seed in 1..=2 {
-            check_distances(&synthetic(seed), 20_000.0, 5, 200);
-        }
-        check_distances(&text, 40_000.0, 5, 300);
     }
 
     #[test]
@@ -701,6 +719,7 @@ mod tests {
         for (x, y, grid) in [(10.0, 0.0, true), (179.95, 0.0, false), (10.0, 85.0, false)] {
             let index = ZoneIndex::from_geojson(&square(x, y)).unwrap();
             assert_eq!(index.alerting_grid.is_some(), grid, "({x}, {y})");
+            assert_eq!(index.all_grid.is_some(), grid, "({x}, {y})");
             let p = LatLon::new(x + 0.02, y - 0.1).unwrap();
             index.nearest_boundaries(
                 &Haversine,

@@ -39,6 +39,7 @@ mod compliance;
 mod error;
 mod model;
 mod pg;
+mod pg_copy;
 mod registry;
 mod rows;
 mod search;

@@ -1,17 +1,18 @@
 //! The production store: PostgreSQL with PostGIS, positions partitioned by month.
 
-use std::collections::BTreeSet;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
 use sqlx::{AssertSqlSafe, Postgres, QueryBuilder, Row};
 use time::{Month, OffsetDateTime};
 
-use crate::error::Result;
+use crate::error::{Result, StoreError};
 use crate::model::{
     BBox, Counts, NewPosition, QuarantinedLine, StoredPosition, VesselId, VesselStatic, ZoneEvent,
     truncate_micros,
 };
+use crate::pg_copy::BinaryCopy;
 use crate::rows;
 
 const POSITION_COLUMNS: &str = "v.vessel_key, p.fix_time, p.received_at, p.source, p.lon, p.lat, \
@@ -23,6 +24,31 @@ pub struct PgStore {
     pool: PgPool,
     /// Months (year * 12 + month - 1) whose partition is known to exist.
     partitions: Arc<Mutex<BTreeSet<i32>>>,
+    /// Vessel ids by identity, as committed.
+    vessel_ids: Arc<VesselIds>,
+}
+
+/// The ids of the vessels this store has written positions for. Vessels are never deleted
+/// and their ids never change, so an id once committed stays right; the batches of a
+/// known fleet then go straight to the copy.
+#[derive(Debug, Default)]
+struct VesselIds(Mutex<HashMap<VesselId, i64>>);
+
+impl VesselIds {
+    /// Identities remembered at most (about 100 MiB); past that the memory starts over.
+    const MAX: usize = 1_000_000;
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<VesselId, i64>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn remember(&self, learned: Vec<(VesselId, i64)>) {
+        let mut ids = self.lock();
+        if ids.len() + learned.len() > Self::MAX {
+            ids.clear();
+        }
+        ids.extend(learned);
+    }
 }
 
 impl PgStore {
@@ -38,6 +64,7 @@ impl PgStore {
         Ok(Self {
             pool,
             partitions: Arc::default(),
+            vessel_ids: Arc::default(),
         })
     }
 
@@ -81,12 +108,179 @@ impl PgStore {
 
     /// Stores the positions not stored yet, in one transaction, and moves each vessel's
     /// latest position forward; returns how many positions were new.
+    ///
+    /// A live feed's batches are new positions: they are copied in (binary `COPY`, the
+    /// fastest way into PostgreSQL). A batch holding a position already stored (a replay,
+    /// a receiver heard after the dedupe window) makes the copy fail on the natural key;
+    /// it is then rolled back and merged, skipping what is already there.
     pub async fn insert_positions(&self, batch: &[NewPosition]) -> Result<u64> {
         if batch.is_empty() {
             return Ok(0);
         }
         self.ensure_partitions(batch).await?;
+        match self.copy_positions(batch).await {
+            Err(StoreError::Database(sqlx::Error::Database(e))) if e.is_unique_violation() => {
+                self.merge_positions(batch).await
+            }
+            result => result,
+        }
+    }
 
+    /// The fast path: every position of the batch is new, or nothing is written.
+    async fn copy_positions(&self, batch: &[NewPosition]) -> Result<u64> {
+        let mut tx = self.pool.begin().await?;
+        let (ids, learned) = self.vessel_ids(&mut tx, batch).await?;
+
+        let mut copy = BinaryCopy::with_capacity(batch.len() * 200);
+        for (p, &id) in batch.iter().zip(&ids) {
+            copy.row(11);
+            copy.int8(id);
+            copy.timestamptz(p.fix_time);
+            copy.timestamptz(p.received_at);
+            copy.text(Some(&p.source));
+            copy.float8(p.position.lon());
+            copy.float8(p.position.lat());
+            copy.float4(rows::sog(p));
+            copy.float4(rows::cog(p));
+            copy.int4(p.heading.map(i32::from));
+            copy.int2(p.nav_status.map(i16::from));
+            copy.text(p.raw.as_deref());
+        }
+        let mut sink = tx
+            .copy_in_raw(
+                "COPY positions (vessel_id, fix_time, received_at, source, lon, lat, \
+                 sog_knots, cog_degrees, heading_degrees, nav_status, raw) \
+                 FROM STDIN (FORMAT binary)",
+            )
+            .await?;
+        sink.send(copy.finish()).await?;
+        let copied = sink.finish().await?;
+
+        // Each vessel's newest position of the batch, by fix time (receive time breaks
+        // ties), in vessel id order: the order every writer locks latest positions in.
+        let mut newest: BTreeMap<i64, &NewPosition> = BTreeMap::new();
+        for (p, &id) in batch.iter().zip(&ids) {
+            let slot = newest.entry(id).or_insert(p);
+            if (p.fix_time, p.received_at) > (slot.fix_time, slot.received_at) {
+                *slot = p;
+            }
+        }
+        let vessel_order: Vec<i64> = newest.keys().copied().collect();
+        let newest: Vec<&NewPosition> = newest.into_values().collect();
+        sqlx::query(
+            "INSERT INTO latest_positions (vessel_id, fix_time, received_at, source, lon, lat, \
+               sog_knots, cog_degrees, heading_degrees, nav_status, raw) \
+             SELECT * FROM UNNEST($1::int8[], $2::timestamptz[], $3::timestamptz[], \
+               $4::text[], $5::float8[], $6::float8[], $7::real[], $8::real[], $9::int4[], \
+               $10::int2[], $11::text[]) \
+             ON CONFLICT (vessel_id) DO UPDATE SET \
+               fix_time = excluded.fix_time, received_at = excluded.received_at, \
+               source = excluded.source, lon = excluded.lon, lat = excluded.lat, \
+               sog_knots = excluded.sog_knots, cog_degrees = excluded.cog_degrees, \
+               heading_degrees = excluded.heading_degrees, \
+               nav_status = excluded.nav_status, raw = excluded.raw \
+             WHERE (excluded.fix_time, excluded.received_at) \
+                 > (latest_positions.fix_time, latest_positions.received_at)",
+        )
+        .bind(vessel_order)
+        .bind(
+            newest
+                .iter()
+                .map(|p| truncate_micros(p.fix_time))
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            newest
+                .iter()
+                .map(|p| truncate_micros(p.received_at))
+                .collect::<Vec<_>>(),
+        )
+        .bind(newest.iter().map(|p| p.source.as_str()).collect::<Vec<_>>())
+        .bind(newest.iter().map(|p| p.position.lon()).collect::<Vec<_>>())
+        .bind(newest.iter().map(|p| p.position.lat()).collect::<Vec<_>>())
+        .bind(newest.iter().map(|p| rows::sog(p)).collect::<Vec<_>>())
+        .bind(newest.iter().map(|p| rows::cog(p)).collect::<Vec<_>>())
+        .bind(
+            newest
+                .iter()
+                .map(|p| p.heading.map(i32::from))
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            newest
+                .iter()
+                .map(|p| p.nav_status.map(i16::from))
+                .collect::<Vec<_>>(),
+        )
+        .bind(newest.iter().map(|p| p.raw.as_deref()).collect::<Vec<_>>())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        self.vessel_ids.remember(learned);
+        Ok(copied)
+    }
+
+    /// The id of each position's vessel, in batch order, creating the vessels not seen
+    /// yet; and the ids learned from the database, to be remembered once committed (an id
+    /// of a vessel created in a transaction that rolls back would be no id at all).
+    async fn vessel_ids(
+        &self,
+        tx: &mut sqlx::PgConnection,
+        batch: &[NewPosition],
+    ) -> Result<(Vec<i64>, Vec<(VesselId, i64)>)> {
+        let unknown: Vec<&VesselId> = {
+            let known = self.vessel_ids.lock();
+            rows::distinct_vessels(batch)
+                .into_iter()
+                .filter(|v| !known.contains_key(*v))
+                .collect()
+        };
+        let mut learned = Vec::new();
+        if !unknown.is_empty() {
+            // Vessels first, in their own statement, sorted by key (the lock order of
+            // every writer): the select then sees every vessel row, including one a
+            // concurrent batch committed a moment ago.
+            let keys: Vec<String> = unknown.iter().map(|v| v.key()).collect();
+            sqlx::query(
+                "INSERT INTO vessels (vessel_key, mmsi, registration) \
+                 SELECT * FROM UNNEST($1::text[], $2::int4[], $3::text[]) \
+                 ON CONFLICT (vessel_key) DO NOTHING",
+            )
+            .bind(&keys)
+            .bind(unknown.iter().map(|v| v.mmsi()).collect::<Vec<_>>())
+            .bind(unknown.iter().map(|v| v.registration()).collect::<Vec<_>>())
+            .execute(&mut *tx)
+            .await?;
+            let rows: Vec<(String, i64)> =
+                sqlx::query_as("SELECT vessel_key, id FROM vessels WHERE vessel_key = ANY($1)")
+                    .bind(&keys)
+                    .fetch_all(&mut *tx)
+                    .await?;
+            let by_key: HashMap<String, i64> = rows.into_iter().collect();
+            for (vessel, key) in unknown.into_iter().zip(&keys) {
+                let id = by_key.get(key).copied().ok_or_else(|| {
+                    StoreError::CorruptRow(format!("vessel {key} was inserted but is not there"))
+                })?;
+                learned.push((vessel.clone(), id));
+            }
+        }
+        let fresh: HashMap<&VesselId, i64> = learned.iter().map(|(v, id)| (v, *id)).collect();
+        let known = self.vessel_ids.lock();
+        let ids = batch
+            .iter()
+            .map(|p| {
+                fresh
+                    .get(&p.vessel)
+                    .or_else(|| known.get(&p.vessel))
+                    .copied()
+                    .ok_or_else(|| StoreError::CorruptRow(format!("no id for {}", p.vessel.key())))
+            })
+            .collect::<Result<Vec<i64>>>()?;
+        Ok((ids, learned))
+    }
+
+    /// The slow path: inserts the positions not stored yet, skipping the others.
+    async fn merge_positions(&self, batch: &[NewPosition]) -> Result<u64> {
         let vessels = rows::distinct_vessels(batch);
         let n = batch.len();
         let (mut keys, mut fixes, mut receives, mut sources) = (
