@@ -42,6 +42,7 @@ macro_rules! contract {
 
 contract!(
     insert_is_idempotent,
+    concurrent_writers_store_each_position_once,
     latest_is_per_vessel_and_by_fix_time,
     latest_within_a_box,
     track_is_in_fix_time_order,
@@ -160,6 +161,53 @@ async fn insert_is_idempotent(store: Store) {
             Some("!AIVDM,1,1,,A,13u?etPv2;0n:dDPwUM1U1Cb069D,0*24")
         )
     );
+}
+
+/// Two writers at once, with batches that overlap (as a replay racing the live feed does):
+/// each position is stored once, counted new by exactly one writer, and every vessel's
+/// latest position is its newest fix. A batch that met positions already stored leaves
+/// nothing behind that would spoil the next one (a new vessel in it is stored too).
+async fn concurrent_writers_store_each_position_once(store: Store) {
+    let batch = |vessels: std::ops::RangeInclusive<u32>, minutes: std::ops::Range<i64>| {
+        vessels
+            .flat_map(|n| {
+                minutes
+                    .clone()
+                    .map(move |m| fix(n, m, 100.0 + f64::from(n) / 10.0, 10.0 + m as f64 / 100.0))
+            })
+            .collect::<Vec<_>>()
+    };
+    for round in 0..4 {
+        let offset = round * 100;
+        let a = batch(1..=40, offset..offset + 30);
+        let b = batch(21..=60, offset + 15..offset + 45);
+        let (one, two) = (store.clone(), store.clone());
+        let (x, y) = tokio::join!(
+            tokio::spawn(async move { one.insert_positions(&a).await.unwrap() }),
+            tokio::spawn(async move { two.insert_positions(&b).await.unwrap() }),
+        );
+        // 40 x 30 + 40 x 30, less the 20 vessels x 15 minutes in both.
+        assert_eq!(x.unwrap() + y.unwrap(), 2100, "round {round}");
+    }
+    assert_eq!(store.counts().await.unwrap().positions, 4 * 2100);
+    let latest = store.latest_positions(None).await.unwrap();
+    assert_eq!(latest.len(), 60);
+    for p in &latest {
+        let n = p.vessel.key()[5..].parse::<u32>().unwrap() - 574_000_000;
+        let last = if n <= 20 { 329 } else { 344 };
+        assert_eq!(
+            (p.fix_time - t0()).whole_minutes(),
+            last,
+            "{}",
+            p.vessel.key()
+        );
+    }
+    // After batches that met stored positions, one more with a vessel never seen.
+    let mut next = batch(1..=2, 400..401);
+    next.push(fix(99, 400, 109.0, 11.0));
+    next.extend(batch(1..=1, 0..1));
+    assert_eq!(store.insert_positions(&next).await.unwrap(), 3);
+    assert_eq!(store.latest_positions(None).await.unwrap().len(), 61);
 }
 
 async fn latest_is_per_vessel_and_by_fix_time(store: Store) {
