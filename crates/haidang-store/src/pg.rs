@@ -1,6 +1,6 @@
 //! The production store: PostgreSQL with PostGIS, positions partitioned by month.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
@@ -156,65 +156,7 @@ impl PgStore {
         sink.send(copy.finish()).await?;
         let copied = sink.finish().await?;
 
-        // Each vessel's newest position of the batch, by fix time (receive time breaks
-        // ties), in vessel id order: the order every writer locks latest positions in.
-        let mut newest: BTreeMap<i64, &NewPosition> = BTreeMap::new();
-        for (p, &id) in batch.iter().zip(&ids) {
-            let slot = newest.entry(id).or_insert(p);
-            if (p.fix_time, p.received_at) > (slot.fix_time, slot.received_at) {
-                *slot = p;
-            }
-        }
-        let vessel_order: Vec<i64> = newest.keys().copied().collect();
-        let newest: Vec<&NewPosition> = newest.into_values().collect();
-        sqlx::query(
-            "INSERT INTO latest_positions (vessel_id, fix_time, received_at, source, lon, lat, \
-               sog_knots, cog_degrees, heading_degrees, nav_status, raw) \
-             SELECT * FROM UNNEST($1::int8[], $2::timestamptz[], $3::timestamptz[], \
-               $4::text[], $5::float8[], $6::float8[], $7::real[], $8::real[], $9::int4[], \
-               $10::int2[], $11::text[]) \
-             ON CONFLICT (vessel_id) DO UPDATE SET \
-               fix_time = excluded.fix_time, received_at = excluded.received_at, \
-               source = excluded.source, lon = excluded.lon, lat = excluded.lat, \
-               sog_knots = excluded.sog_knots, cog_degrees = excluded.cog_degrees, \
-               heading_degrees = excluded.heading_degrees, \
-               nav_status = excluded.nav_status, raw = excluded.raw \
-             WHERE (excluded.fix_time, excluded.received_at) \
-                 > (latest_positions.fix_time, latest_positions.received_at)",
-        )
-        .bind(vessel_order)
-        .bind(
-            newest
-                .iter()
-                .map(|p| truncate_micros(p.fix_time))
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            newest
-                .iter()
-                .map(|p| truncate_micros(p.received_at))
-                .collect::<Vec<_>>(),
-        )
-        .bind(newest.iter().map(|p| p.source.as_str()).collect::<Vec<_>>())
-        .bind(newest.iter().map(|p| p.position.lon()).collect::<Vec<_>>())
-        .bind(newest.iter().map(|p| p.position.lat()).collect::<Vec<_>>())
-        .bind(newest.iter().map(|p| rows::sog(p)).collect::<Vec<_>>())
-        .bind(newest.iter().map(|p| rows::cog(p)).collect::<Vec<_>>())
-        .bind(
-            newest
-                .iter()
-                .map(|p| p.heading.map(i32::from))
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            newest
-                .iter()
-                .map(|p| p.nav_status.map(i16::from))
-                .collect::<Vec<_>>(),
-        )
-        .bind(newest.iter().map(|p| p.raw.as_deref()).collect::<Vec<_>>())
-        .execute(&mut *tx)
-        .await?;
+        move_latest_forward(&mut tx, batch.iter().zip(ids)).await?;
         tx.commit().await?;
         self.vessel_ids.remember(learned);
         Ok(copied)
@@ -281,100 +223,49 @@ impl PgStore {
 
     /// The slow path: inserts the positions not stored yet, skipping the others.
     async fn merge_positions(&self, batch: &[NewPosition]) -> Result<u64> {
-        let vessels = rows::distinct_vessels(batch);
-        let n = batch.len();
-        let (mut keys, mut fixes, mut receives, mut sources) = (
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-        );
-        let (mut lons, mut lats, mut sogs, mut cogs) = (
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-        );
-        let (mut headings, mut statuses, mut raw) = (
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-        );
-        for p in batch {
-            keys.push(p.vessel.key());
-            fixes.push(truncate_micros(p.fix_time));
-            receives.push(truncate_micros(p.received_at));
-            sources.push(p.source.as_str());
-            lons.push(p.position.lon());
-            lats.push(p.position.lat());
-            sogs.push(rows::sog(p));
-            cogs.push(rows::cog(p));
-            headings.push(p.heading.map(i32::from));
-            statuses.push(p.nav_status.map(i16::from));
-            raw.push(p.raw.as_deref());
-        }
-
         let mut tx = self.pool.begin().await?;
-        // Vessels first, in their own statement: the positions statement then sees every
-        // vessel row, including one a concurrent batch committed a moment ago.
-        sqlx::query(
-            "INSERT INTO vessels (vessel_key, mmsi, registration) \
-             SELECT * FROM UNNEST($1::text[], $2::int4[], $3::text[]) \
-             ON CONFLICT (vessel_key) DO NOTHING",
+        let (ids, learned) = self.vessel_ids(&mut tx, batch).await?;
+        // The natural keys inserted; of copies of one key in the batch, the first is.
+        let inserted: Vec<(i64, OffsetDateTime, f64, f64)> = sqlx::query_as(
+            "INSERT INTO positions (vessel_id, fix_time, received_at, source, lon, lat, \
+               sog_knots, cog_degrees, heading_degrees, nav_status, raw) \
+             SELECT * FROM UNNEST($1::int8[], $2::timestamptz[], $3::timestamptz[], \
+               $4::text[], $5::float8[], $6::float8[], $7::real[], $8::real[], $9::int4[], \
+               $10::int2[], $11::text[]) \
+             ON CONFLICT DO NOTHING \
+             RETURNING vessel_id, fix_time, lon, lat",
         )
-        .bind(vessels.iter().map(|v| v.key()).collect::<Vec<_>>())
-        .bind(vessels.iter().map(|v| v.mmsi()).collect::<Vec<_>>())
-        .bind(vessels.iter().map(|v| v.registration()).collect::<Vec<_>>())
-        .execute(&mut *tx)
+        .bind(&ids)
+        .bind(column(batch, |p| truncate_micros(p.fix_time)))
+        .bind(column(batch, |p| truncate_micros(p.received_at)))
+        .bind(column(batch, |p| p.source.as_str()))
+        .bind(column(batch, |p| p.position.lon()))
+        .bind(column(batch, |p| p.position.lat()))
+        .bind(column(batch, rows::sog))
+        .bind(column(batch, rows::cog))
+        .bind(column(batch, |p| p.heading.map(i32::from)))
+        .bind(column(batch, |p| p.nav_status.map(i16::from)))
+        .bind(column(batch, |p| p.raw.as_deref()))
+        .fetch_all(&mut *tx)
         .await?;
-
-        let new: i64 = sqlx::query_scalar(
-            "WITH input AS ( \
-               SELECT * FROM UNNEST($1::text[], $2::timestamptz[], $3::timestamptz[], \
-                 $4::text[], $5::float8[], $6::float8[], $7::real[], $8::real[], $9::int4[], \
-                 $10::int2[], $11::text[]) \
-               AS t(vessel_key, fix_time, received_at, source, lon, lat, sog_knots, \
-                 cog_degrees, heading_degrees, nav_status, raw) \
-             ), inserted AS ( \
-               INSERT INTO positions (vessel_id, fix_time, received_at, source, lon, lat, \
-                 sog_knots, cog_degrees, heading_degrees, nav_status, raw) \
-               SELECT v.id, i.fix_time, i.received_at, i.source, i.lon, i.lat, i.sog_knots, \
-                 i.cog_degrees, i.heading_degrees, i.nav_status, i.raw \
-               FROM input i JOIN vessels v ON v.vessel_key = i.vessel_key \
-               ON CONFLICT DO NOTHING \
-               RETURNING vessel_id, fix_time, received_at, source, lon, lat, sog_knots, \
-                 cog_degrees, heading_degrees, nav_status, raw \
-             ), latest AS ( \
-               INSERT INTO latest_positions (vessel_id, fix_time, received_at, source, lon, \
-                 lat, sog_knots, cog_degrees, heading_degrees, nav_status, raw) \
-               SELECT DISTINCT ON (vessel_id) * FROM inserted \
-               ORDER BY vessel_id, fix_time DESC, received_at DESC \
-               ON CONFLICT (vessel_id) DO UPDATE SET \
-                 fix_time = excluded.fix_time, received_at = excluded.received_at, \
-                 source = excluded.source, lon = excluded.lon, lat = excluded.lat, \
-                 sog_knots = excluded.sog_knots, cog_degrees = excluded.cog_degrees, \
-                 heading_degrees = excluded.heading_degrees, \
-                 nav_status = excluded.nav_status, raw = excluded.raw \
-               WHERE (excluded.fix_time, excluded.received_at) \
-                   > (latest_positions.fix_time, latest_positions.received_at) \
-             ) \
-             SELECT count(*) FROM inserted",
-        )
-        .bind(keys)
-        .bind(fixes)
-        .bind(receives)
-        .bind(sources)
-        .bind(lons)
-        .bind(lats)
-        .bind(sogs)
-        .bind(cogs)
-        .bind(headings)
-        .bind(statuses)
-        .bind(raw)
-        .fetch_one(&mut *tx)
-        .await?;
+        let mut new: HashSet<(i64, OffsetDateTime, u64, u64)> = inserted
+            .into_iter()
+            .map(|(id, fix, lon, lat)| (id, fix, lon.to_bits(), lat.to_bits()))
+            .collect();
+        let stored = new.len() as u64;
+        let new_rows = batch.iter().zip(ids).filter(|(p, id)| {
+            let key = (
+                *id,
+                truncate_micros(p.fix_time),
+                p.position.lon().to_bits(),
+                p.position.lat().to_bits(),
+            );
+            new.remove(&key)
+        });
+        move_latest_forward(&mut tx, new_rows).await?;
         tx.commit().await?;
-        Ok(rows::count(new))
+        self.vessel_ids.remember(learned);
+        Ok(stored)
     }
 
     /// Merges static data into the vessel's row, creating it if needed.
@@ -656,6 +547,71 @@ impl PgStore {
             journaled: rows::count(row.try_get(4)?),
         })
     }
+}
+
+/// Moves each vessel's latest position forward to its newest of `stored` (positions just
+/// inserted, with their vessel ids), by fix time with receive time breaking ties; a latest
+/// position newer than all of them stays. Rows are locked in vessel id order, the same for
+/// every writer, so two writers cannot deadlock.
+async fn move_latest_forward<'a>(
+    tx: &mut sqlx::PgConnection,
+    stored: impl Iterator<Item = (&'a NewPosition, i64)>,
+) -> Result<()> {
+    let mut newest: BTreeMap<i64, &NewPosition> = BTreeMap::new();
+    for (p, id) in stored {
+        let slot = newest.entry(id).or_insert(p);
+        if (p.fix_time, p.received_at) > (slot.fix_time, slot.received_at) {
+            *slot = p;
+        }
+    }
+    if newest.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<i64> = newest.keys().copied().collect();
+    let latest: Vec<&NewPosition> = newest.into_values().collect();
+    sqlx::query(
+        "INSERT INTO latest_positions (vessel_id, fix_time, received_at, source, lon, lat, \
+           sog_knots, cog_degrees, heading_degrees, nav_status, raw) \
+         SELECT * FROM UNNEST($1::int8[], $2::timestamptz[], $3::timestamptz[], \
+           $4::text[], $5::float8[], $6::float8[], $7::real[], $8::real[], $9::int4[], \
+           $10::int2[], $11::text[]) \
+         ON CONFLICT (vessel_id) DO UPDATE SET \
+           fix_time = excluded.fix_time, received_at = excluded.received_at, \
+           source = excluded.source, lon = excluded.lon, lat = excluded.lat, \
+           sog_knots = excluded.sog_knots, cog_degrees = excluded.cog_degrees, \
+           heading_degrees = excluded.heading_degrees, \
+           nav_status = excluded.nav_status, raw = excluded.raw \
+         WHERE (excluded.fix_time, excluded.received_at) \
+             > (latest_positions.fix_time, latest_positions.received_at)",
+    )
+    .bind(ids)
+    .bind(column(latest.iter().copied(), |p| {
+        truncate_micros(p.fix_time)
+    }))
+    .bind(column(latest.iter().copied(), |p| {
+        truncate_micros(p.received_at)
+    }))
+    .bind(column(latest.iter().copied(), |p| p.source.as_str()))
+    .bind(column(latest.iter().copied(), |p| p.position.lon()))
+    .bind(column(latest.iter().copied(), |p| p.position.lat()))
+    .bind(column(latest.iter().copied(), rows::sog))
+    .bind(column(latest.iter().copied(), rows::cog))
+    .bind(column(latest.iter().copied(), |p| p.heading.map(i32::from)))
+    .bind(column(latest.iter().copied(), |p| {
+        p.nav_status.map(i16::from)
+    }))
+    .bind(column(latest.iter().copied(), |p| p.raw.as_deref()))
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+/// One column's values for an UNNEST bind.
+fn column<'p, T>(
+    rows: impl IntoIterator<Item = &'p NewPosition>,
+    value: impl Fn(&'p NewPosition) -> T,
+) -> Vec<T> {
+    rows.into_iter().map(value).collect()
 }
 
 /// ` WHERE <the box condition>`.
