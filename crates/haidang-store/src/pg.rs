@@ -170,13 +170,20 @@ impl PgStore {
         tx: &mut sqlx::PgConnection,
         batch: &[NewPosition],
     ) -> Result<(Vec<i64>, Vec<(VesselId, i64)>)> {
-        let unknown: Vec<&VesselId> = {
+        // The ids known now, looked up once: the memory may start over meanwhile.
+        let mut by_vessel: HashMap<&VesselId, i64> = HashMap::new();
+        let mut unknown: Vec<&VesselId> = Vec::new();
+        {
             let known = self.vessel_ids.lock();
-            rows::distinct_vessels(batch)
-                .into_iter()
-                .filter(|v| !known.contains_key(*v))
-                .collect()
-        };
+            for vessel in rows::distinct_vessels(batch) {
+                match known.get(vessel) {
+                    Some(&id) => {
+                        by_vessel.insert(vessel, id);
+                    }
+                    None => unknown.push(vessel),
+                }
+            }
+        }
         let mut learned = Vec::new();
         if !unknown.is_empty() {
             // Vessels first, in their own statement, sorted by key (the lock order of
@@ -203,17 +210,15 @@ impl PgStore {
                 let id = by_key.get(key).copied().ok_or_else(|| {
                     StoreError::CorruptRow(format!("vessel {key} was inserted but is not there"))
                 })?;
+                by_vessel.insert(vessel, id);
                 learned.push((vessel.clone(), id));
             }
         }
-        let fresh: HashMap<&VesselId, i64> = learned.iter().map(|(v, id)| (v, *id)).collect();
-        let known = self.vessel_ids.lock();
         let ids = batch
             .iter()
             .map(|p| {
-                fresh
+                by_vessel
                     .get(&p.vessel)
-                    .or_else(|| known.get(&p.vessel))
                     .copied()
                     .ok_or_else(|| StoreError::CorruptRow(format!("no id for {}", p.vessel.key())))
             })
